@@ -1,0 +1,44 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Services } from './core/services.js';
+import { errorBody, httpStatusOf } from './http/errors.js';
+import { registerFileStreamRoute } from './http/file-stream-route.js';
+import { registerGraphqlRoute } from './http/graphql/route.js';
+import { registerHealthRoutes } from './http/health-routes.js';
+import { registerStorageRoutes } from './http/storage-routes.js';
+import { DomainError } from './core/errors.js';
+
+export interface AppDeps {
+  services: Services;
+  publicUrl?: string | undefined;
+  fileStreamBodyLimit: number;
+  logger?: FastifyBaseLogger;
+}
+
+/** Builds the HTTP app over ready services. Never listens: main.ts does, tests use inject(). */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+    bodyLimit: 8 * 1024 * 1024,
+    trustProxy: true,
+    // Signed-URL tokens travel in the path.
+    routerOptions: { maxParamLength: 4096 },
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    if (error instanceof DomainError) {
+      return reply.code(httpStatusOf(error)).send(errorBody(error));
+    }
+    const { statusCode: status, message, code } = error as { statusCode?: number; message?: string; code?: string };
+    if (status !== undefined && status >= 400 && status < 500) {
+      return reply.code(status).send({ error: message, code, errors: [{ message }] });
+    }
+    request.log.error({ err: error }, 'request failed');
+    return reply.code(500).send(errorBody(error));
+  });
+
+  registerHealthRoutes(app);
+  registerGraphqlRoute(app, deps.services, deps.publicUrl);
+  registerFileStreamRoute(app, deps.services, deps.fileStreamBodyLimit);
+  await registerStorageRoutes(app, deps.services);
+  return app;
+}

@@ -1,0 +1,62 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import pino from 'pino';
+import { FsBlobStore } from '../blob/fs.js';
+import type { Config } from '../config.js';
+import { createServices, type Services } from '../core/services.js';
+import { SqlHistoryStore } from '../store/history-store.js';
+import { KyselyMetaStore } from '../store/meta-store.js';
+import { openPostgresDatabase } from '../store/postgres.js';
+import { migrateToLatest, type SqlDatabase } from '../store/sql-database.js';
+import { openSqliteDatabase } from '../store/sqlite.js';
+
+/** The composition root: picks adapters from config, runs migrations, wires core. */
+export interface Runtime {
+  services: Services;
+  sqlDb: SqlDatabase;
+  logger: pino.Logger;
+  close(): Promise<void>;
+}
+
+function signingSecret(config: Config): string {
+  if (config.urlSigningSecret) return config.urlSigningSecret;
+  const file = path.join(config.dataDir, 'url-signing.secret');
+  try {
+    return fs.readFileSync(file, 'utf8').trim();
+  } catch {
+    const secret = randomBytes(32).toString('hex');
+    fs.mkdirSync(config.dataDir, { recursive: true });
+    fs.writeFileSync(file, secret, { mode: 0o600, flag: 'wx' });
+    return secret;
+  }
+}
+
+export async function openRuntime(config: Config): Promise<Runtime> {
+  const logger = pino({ level: config.logLevel });
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  const sqlDb = config.databaseUrl
+    ? openPostgresDatabase(config.databaseUrl)
+    : openSqliteDatabase(path.join(config.dataDir, 'cairn.sqlite'));
+  await migrateToLatest(sqlDb);
+  const meta = new KyselyMetaStore(sqlDb);
+  const history = new SqlHistoryStore(sqlDb);
+  const blobs = new FsBlobStore(path.join(config.dataDir, 'blobs'));
+  const services = createServices({
+    meta, history, blobs, log: logger,
+    urlSigningSecret: signingSecret(config),
+    signedUrlTtlSeconds: config.signedUrlTtlSeconds,
+    heartbeatTimeoutSeconds: config.heartbeatTimeoutSeconds,
+    crashCheckIntervalSeconds: config.crashCheckIntervalSeconds,
+  });
+  return {
+    services, sqlDb, logger,
+    close: async () => {
+      services.crashMonitor.stop();
+      await blobs.close();
+      await history.close();
+      await meta.close();
+      await sqlDb.close();
+    },
+  };
+}

@@ -1,0 +1,42 @@
+import type { Logger } from './logger.js';
+import type { MetaStore } from './ports.js';
+
+/**
+ * Marks runs whose SDK went silent: running → crashed, preempting → preempted, after `timeoutMs` without
+ * any file_stream request (the SDK heartbeats every 30 s). A later request revives the run.
+ */
+export class CrashMonitor {
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly meta: MetaStore,
+    private readonly timeoutMs: number,
+    private readonly intervalMs: number,
+    private readonly log: Logger,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => {
+      this.sweep().catch((e: unknown) => this.log.error({ err: e }, 'crash monitor sweep failed'));
+    }, this.intervalMs);
+    this.timer.unref();
+  }
+
+  async sweep(now = new Date()): Promise<number> {
+    const before = new Date(now.getTime() - this.timeoutMs);
+    let changed = 0;
+    for (const run of await this.meta.findStaleRuns(['running', 'preempting'], before)) {
+      const to = run.state === 'preempting' ? 'preempted' : 'crashed';
+      if (await this.meta.markStale(run.id, [run.state], to, before)) {
+        changed++;
+        this.log.info({ runId: run.id, to }, 'run went silent');
+      }
+    }
+    return changed;
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+}

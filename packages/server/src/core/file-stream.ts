@@ -1,0 +1,89 @@
+import {
+  EVENTS_FILE, HISTORY_FILE, OUTPUT_FILE, SUMMARY_FILE, parseExtendedJson, type FileStreamRequest,
+} from '@cairn/shared';
+import type { Viewer } from './auth.js';
+import { parseConsoleLine } from './console-lines.js';
+import { DomainError, ErrorCodes, invalidInput } from './errors.js';
+import type { HistoryStore, MetaStore, RunPatch } from './ports.js';
+import { mergeJsonObjects, type RunService } from './runs.js';
+
+/** Longest single line accepted: the SDK drops lines over 10 MiB - 100 KiB itself (protocol §4.2). */
+export const MAX_LINE_BYTES = 10 * 1024 * 1024;
+
+export interface FileStreamTarget { entity: string; project: string; run: string }
+
+/**
+ * Ingests one file_stream request. Everything is checked before anything is stored, and every write is
+ * idempotent by offset, so the SDK's retries of an unacknowledged request never duplicate or lose a row.
+ */
+export class FileStreamService {
+  constructor(
+    private readonly meta: MetaStore,
+    private readonly history: HistoryStore,
+    private readonly runs: RunService,
+  ) {}
+
+  async ingest(viewer: Viewer, target: FileStreamTarget, body: FileStreamRequest, writer: string): Promise<{ stopped: boolean }> {
+    const found = await this.runs.find(viewer, target.entity, target.project, target.run);
+    if (!found) throw new DomainError(ErrorCodes.RUN_NOT_FOUND, `run ${target.entity}/${target.project}/${target.run} not found`);
+    const { run } = found;
+    const files = body.files ?? {};
+    const history = files[HISTORY_FILE];
+    const events = files[EVENTS_FILE];
+    const summary = files[SUMMARY_FILE];
+    const output = files[OUTPUT_FILE];
+
+    // Validate first: a bad line rejects the whole request and nothing is written.
+    for (const [name, chunk] of Object.entries(files)) {
+      for (const line of chunk.content) {
+        if (Buffer.byteLength(line, 'utf8') > MAX_LINE_BYTES) {
+          throw new DomainError(ErrorCodes.PAYLOAD_TOO_LARGE, `a line of ${name} is over the ${MAX_LINE_BYTES}-byte limit`);
+        }
+      }
+    }
+    for (const chunk of [history, events, summary]) {
+      chunk?.content.forEach((line, i) => assertJsonObjectLine(line, chunk.offset + i));
+    }
+
+    if (history) await this.history.append(run.id, 'history', writer, history.offset, history.content);
+    if (events) await this.history.append(run.id, 'events', writer, events.offset, events.content);
+    if (output) {
+      const parsed = output.content.map((l) => parseConsoleLine(l, writer !== ''));
+      await this.history.upsertConsole(run.id, writer, output.offset, parsed);
+    }
+    if (body.uploaded?.length) await this.meta.markRunFilesUploaded(run.id, body.uploaded);
+
+    const patch: RunPatch = { heartbeatAt: new Date() };
+    const lastSummary = summary?.content.at(-1);
+    if (lastSummary !== undefined) {
+      // The whole summary is re-sent each time: the last line wins. Shared-mode writers each send theirs.
+      patch.summary = writer === '' ? lastSummary : mergeJsonObjects(run.summary, lastSummary);
+    }
+    const lastEvent = events?.content.at(-1);
+    if (lastEvent !== undefined) patch.systemMetrics = writer === '' ? lastEvent : mergeJsonObjects(run.systemMetrics, lastEvent);
+    if (body.complete) {
+      const exitCode = body.exitcode ?? 0;
+      patch.state = exitCode === 0 ? 'finished' : 'failed';
+      patch.exitCode = exitCode;
+    } else if (body.preempting) {
+      patch.state = 'preempting';
+    } else if (run.state !== 'running' && run.state !== 'preempting') {
+      // Any request revives a run (a crashed run whose network came back, a resumed run).
+      patch.state = 'running';
+    }
+    const updated = await this.meta.updateRun(run.id, patch);
+    return { stopped: updated.stopRequested };
+  }
+}
+
+function assertJsonObjectLine(line: string, index: number): void {
+  let value: unknown;
+  try {
+    value = parseExtendedJson(line);
+  } catch {
+    throw invalidInput(`line ${index} is not valid JSON`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw invalidInput(`line ${index} must be a JSON object`);
+  }
+}

@@ -1,0 +1,160 @@
+import type { Readable } from 'node:stream';
+import type { EntityId, ProjectId, RunId, UserId } from '@cairn/shared';
+
+// ---------- MetaStore: users, keys, entities, projects, runs, run files ----------
+
+export type EntityType = 'user' | 'team' | 'organization';
+export interface Entity { id: EntityId; name: string; type: EntityType; createdAt: Date }
+export interface User {
+  id: UserId; username: string; email: string | null; admin: boolean; entityId: EntityId;
+  createdAt: Date; deletedAt: Date | null;
+}
+export interface ApiKeyRecord {
+  id: number; userId: UserId; keyHash: string; prefix: string; name: string | null;
+  createdAt: Date; revokedAt: Date | null;
+}
+export interface Project {
+  id: ProjectId; entityId: EntityId; name: string; description: string | null;
+  createdAt: Date; updatedAt: Date; runCount: number;
+}
+
+export type RunState = 'running' | 'finished' | 'failed' | 'crashed' | 'killed' | 'preempting' | 'preempted' | 'pending';
+
+export interface Run {
+  id: RunId;
+  projectId: ProjectId;
+  name: string;            // the client's run id (part of the URL)
+  displayName: string;
+  number: number;          // position in the project; the N of adjective-noun-N
+  userId: UserId | null;
+  state: RunState;
+  config: string;          // JSONString as the SDK sent it: {"k": {"value": v}, "_wandb": {...}}
+  summary: string;         // JSONString (extended JSON: may hold NaN/Infinity tokens)
+  systemMetrics: string;   // JSONString: last system-metrics sample
+  tags: string[];
+  notes: string | null;
+  description: string | null;
+  groupName: string | null;
+  jobType: string | null;
+  host: string | null;
+  program: string | null;
+  commit: string | null;
+  repo: string | null;
+  sweepName: string | null;
+  exitCode: number | null;
+  stopRequested: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+  heartbeatAt: Date;
+}
+
+/** Fields an upsert may change; undefined = leave as is. */
+export type RunPatch = Partial<Pick<Run,
+  'displayName' | 'state' | 'config' | 'summary' | 'systemMetrics' | 'tags' | 'notes' | 'description' |
+  'groupName' | 'jobType' | 'host' | 'program' | 'commit' | 'repo' | 'sweepName' | 'exitCode' |
+  'stopRequested' | 'heartbeatAt'>>;
+
+export interface NewRun extends RunPatch { projectId: ProjectId; name: string; userId: UserId | null }
+
+export interface RunFile {
+  runId: RunId; name: string; blobKey: string; sizeBytes: number; md5: string | null;
+  mimetype: string | null; uploaded: boolean; updatedAt: Date;
+}
+
+export interface MetaStore {
+  // entities and users
+  findEntityByName(name: string): Promise<Entity | null>;
+  findEntityById(id: EntityId): Promise<Entity | null>;
+  createEntity(name: string, type: EntityType): Promise<Entity>;
+  findUserByUsername(username: string): Promise<User | null>;
+  findUserById(id: UserId): Promise<User | null>;
+  /** Creates the user and its personal entity (same name) atomically. */
+  createUser(input: { username: string; email: string | null; admin: boolean }): Promise<User>;
+  deleteUser(id: UserId): Promise<void>;
+  countUsers(): Promise<number>;
+  listTeamsOfUser(userId: UserId): Promise<Entity[]>;
+  addMember(entityId: EntityId, userId: UserId, role: string): Promise<void>;
+  isMember(entityId: EntityId, userId: UserId): Promise<boolean>;
+  // api keys
+  insertApiKey(input: { userId: UserId; keyHash: string; prefix: string; name: string | null }): Promise<ApiKeyRecord>;
+  findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | null>;
+  revokeApiKey(keyHash: string): Promise<boolean>;
+  listApiKeys(userId: UserId): Promise<ApiKeyRecord[]>;
+  // projects
+  findProject(entityId: EntityId, name: string): Promise<Project | null>;
+  findProjectById(id: ProjectId): Promise<Project | null>;
+  /** Returns the existing project or creates it; safe under concurrent calls. */
+  ensureProject(entityId: EntityId, name: string): Promise<Project>;
+  listProjects(entityId: EntityId): Promise<Project[]>;
+  // runs
+  findRun(projectId: ProjectId, name: string): Promise<Run | null>;
+  findRunById(id: RunId): Promise<Run | null>;
+  /** Inserts a run with the next number of its project; if it already exists returns it with inserted=false. */
+  insertRun(input: NewRun, displayNameFor: (runNumber: number) => string): Promise<{ run: Run; inserted: boolean }>;
+  updateRun(id: RunId, patch: RunPatch): Promise<Run>;
+  deleteRun(id: RunId): Promise<void>;
+  listRuns(projectId: ProjectId): Promise<Run[]>;
+  /** Runs in `states` whose heartbeat is older than `before`. */
+  findStaleRuns(states: RunState[], before: Date): Promise<Run[]>;
+  /** Moves a run from one of `from` to `to` only if it is still stale: no lost revival races. */
+  markStale(id: RunId, from: RunState[], to: RunState, before: Date): Promise<boolean>;
+  // run files
+  upsertRunFile(file: Omit<RunFile, 'updatedAt' | 'uploaded'> & { uploaded?: boolean }): Promise<RunFile>;
+  markRunFilesUploaded(runId: RunId, names: string[]): Promise<void>;
+  listRunFiles(runId: RunId): Promise<RunFile[]>;
+  findRunFile(runId: RunId, name: string): Promise<RunFile | null>;
+  close(): Promise<void>;
+}
+
+// ---------- HistoryStore: metric rows, system metrics, console lines ----------
+
+export type LineStream = 'history' | 'events';
+
+export interface AppendResult {
+  /** Lines newly stored (a re-sent chunk stores none). */
+  stored: number;
+  /** Total lines the stream holds for this writer after the append: the SDK's next offset. */
+  lineCount: number;
+}
+
+export interface HistoryRow { seq: number; step: number | null; line: string }
+
+export interface ConsoleLine { writer: string; lineNo: number; level: 'info' | 'error'; label: string | null; ts: string | null; text: string }
+
+export interface HistoryStore {
+  /**
+   * Stores `lines` at `offset` .. for (run, stream, writer). Idempotent: a line already stored at an
+   * index is kept (the SDK re-sends identical chunks on retry). `writer` is '' for ordinary runs and the
+   * async client id in shared mode, where the server assigns `_step` to rows that carry none.
+   */
+  append(run: RunId, stream: LineStream, writer: string, offset: number, lines: string[]): Promise<AppendResult>;
+  lineCount(run: RunId, stream: LineStream): Promise<number>;
+  /** The last `n` raw lines in storage order. */
+  tail(run: RunId, stream: LineStream, n: number): Promise<string[]>;
+  /** Rows with minStep <= step < maxStep, in step order, at most `limit`. */
+  scan(run: RunId, stream: LineStream, range: { minStep?: number; maxStep?: number; afterSeq?: number; limit: number }): Promise<HistoryRow[]>;
+  /** Last step seen (or null) and the set of keys logged in the history stream. */
+  keys(run: RunId): Promise<{ lastStep: number | null; keys: string[] }>;
+  /** Removes history rows with step > `step` (rewind). Returns the remaining line count. */
+  truncateAfterStep(run: RunId, step: number): Promise<number>;
+  /** Console: a line index may be re-sent with new content (progress bars): upsert by index. */
+  upsertConsole(run: RunId, writer: string, offset: number, lines: Omit<ConsoleLine, 'writer' | 'lineNo'>[]): Promise<void>;
+  consoleLineCount(run: RunId): Promise<number>;
+  readConsole(run: RunId, range: { afterIndex?: number; limit: number; fromEnd?: boolean }): Promise<(ConsoleLine & { index: number })[]>;
+  deleteRun(run: RunId): Promise<void>;
+  close(): Promise<void>;
+}
+
+// ---------- BlobStore: run files, artifact contents ----------
+
+export interface BlobInfo { size: number; md5: string /* base64 */ }
+
+export interface BlobStore {
+  /** Streams `body` to `key`; verifies size/MD5 when given and leaves nothing behind on mismatch. */
+  put(key: string, body: Readable, expect?: { size?: number; md5?: string }): Promise<BlobInfo>;
+  get(key: string, range?: { start: number; end?: number }): Promise<Readable>;
+  head(key: string): Promise<BlobInfo | null>;
+  delete(key: string): Promise<void>;
+  list(prefix: string): AsyncIterable<string>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,222 @@
+import { randomBytes } from 'node:crypto';
+import { decodeGqlId, parseExtendedJson, type RunId } from '@cairn/shared';
+import type { AccessPolicy } from './access.js';
+import type { Viewer } from './auth.js';
+import { DomainError, ErrorCodes, invalidInput } from './errors.js';
+import { generateRunDisplayName } from './names.js';
+import type { Entity, HistoryStore, MetaStore, Project, Run, RunPatch, RunState } from './ports.js';
+
+export interface UpsertRunInput {
+  id?: string | null;
+  name?: string | null;
+  project?: string | null;
+  entity?: string | null;
+  groupName?: string | null;
+  description?: string | null;
+  displayName?: string | null;
+  notes?: string | null;
+  commit?: string | null;
+  config?: string | null;
+  host?: string | null;
+  program?: string | null;
+  repo?: string | null;
+  jobType?: string | null;
+  state?: string | null;
+  sweep?: string | null;
+  tags?: string[] | null;
+  summaryMetrics?: string | null;
+}
+
+/** A run together with where it lives: what every GraphQL run answer needs. */
+export interface RunInProject { run: Run; project: Project; entity: Entity }
+
+const RUN_STATES: readonly RunState[] = ['running', 'finished', 'failed', 'crashed', 'killed', 'preempting', 'preempted', 'pending'];
+const RUN_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
+const PROJECT_NAME = /^[^/\\#?%:\0]{1,128}$/;
+export const DEFAULT_PROJECT = 'uncategorized';
+
+/** Parses a JSONString argument that must hold a JSON object; a clear 4xx otherwise. */
+export function parseJsonObject(text: string, what: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = parseExtendedJson(text);
+  } catch {
+    throw invalidInput(`${what} is not valid JSON`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw invalidInput(`${what} must be a JSON object`);
+  return value as Record<string, unknown>;
+}
+
+/** `_wandb.value` of a wrapped config: where the SDK keeps telemetry (`t`), metrics (`m`) and more. */
+export function wandbConfig(config: string, keys: string[] | null | undefined): Record<string, unknown> {
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = parseJsonObject(config, 'config');
+  } catch {
+    return {};
+  }
+  const wandb = (parsed._wandb as { value?: unknown } | undefined)?.value;
+  if (!wandb || typeof wandb !== 'object') return {};
+  const all = wandb as Record<string, unknown>;
+  if (!keys || keys.length === 0) return all;
+  return Object.fromEntries(keys.filter((k) => k in all).map((k) => [k, all[k]]));
+}
+
+export class RunService {
+  constructor(
+    private readonly meta: MetaStore,
+    private readonly history: HistoryStore,
+    private readonly access: AccessPolicy,
+  ) {}
+
+  /** UpsertBucket: create or update a run (protocol §3.2). Null inputs leave fields unchanged. */
+  async upsert(viewer: Viewer, input: UpsertRunInput, opts: { sharedMode?: boolean } = {}): Promise<RunInProject & { inserted: boolean }> {
+    const patch = this.patchFrom(input);
+    if (input.id) {
+      const found = await this.byStorageId(viewer, input.id);
+      if (patch.config !== undefined && opts.sharedMode) patch.config = mergeJsonObjects(found.run.config, patch.config);
+      const run = Object.keys(patch).length > 0 ? await this.meta.updateRun(found.run.id, patch) : found.run;
+      return { ...found, run, inserted: false };
+    }
+    const entity = await this.access.entity(viewer, input.entity);
+    const projectName = input.project || DEFAULT_PROJECT;
+    if (!PROJECT_NAME.test(projectName)) throw invalidInput(`invalid project name ${JSON.stringify(projectName)}`);
+    const name = input.name || randomBytes(4).toString('hex');
+    if (!RUN_NAME.test(name)) throw invalidInput(`invalid run id ${JSON.stringify(name)}: use letters, digits, '_', '-', '.'`);
+    const project = await this.meta.ensureProject(entity.id, projectName);
+    const { run, inserted } = await this.meta.insertRun(
+      { ...patch, projectId: project.id, name, userId: viewer.user.id },
+      generateRunDisplayName,
+    );
+    if (inserted) return { run, project, entity, inserted };
+    if (patch.config !== undefined && opts.sharedMode) patch.config = mergeJsonObjects(run.config, patch.config);
+    const updated = Object.keys(patch).length > 0 ? await this.meta.updateRun(run.id, patch) : run;
+    return { run: updated, project, entity, inserted: false };
+  }
+
+  private patchFrom(input: UpsertRunInput): RunPatch {
+    const patch: RunPatch = {};
+    const set = <K extends keyof RunPatch>(key: K, value: RunPatch[K] | null | undefined) => {
+      if (value !== null && value !== undefined) patch[key] = value;
+    };
+    if (input.config != null) {
+      parseJsonObject(input.config, 'config');
+      patch.config = input.config;
+    }
+    if (input.summaryMetrics != null) {
+      parseJsonObject(input.summaryMetrics, 'summaryMetrics');
+      patch.summary = input.summaryMetrics;
+    }
+    if (input.state != null) {
+      if (!RUN_STATES.includes(input.state as RunState)) throw invalidInput(`unknown run state ${JSON.stringify(input.state)}`);
+      patch.state = input.state as RunState;
+    }
+    set('displayName', input.displayName);
+    set('description', input.description);
+    set('notes', input.notes);
+    set('groupName', input.groupName);
+    set('jobType', input.jobType);
+    set('host', input.host);
+    set('program', input.program);
+    set('commit', input.commit);
+    set('repo', input.repo);
+    set('sweepName', input.sweep);
+    set('tags', input.tags);
+    return patch;
+  }
+
+  /** A run by its GraphQL storage id, or RUN_NOT_FOUND (also when the viewer may not see it). */
+  async byStorageId(viewer: Viewer, storageId: string): Promise<RunInProject> {
+    const decoded = decodeGqlId(storageId, 'Run');
+    const run = decoded ? await this.meta.findRunById(decoded.id as RunId) : null;
+    if (run) {
+      const found = await this.locate(viewer, run);
+      if (found) return found;
+    }
+    throw new DomainError(ErrorCodes.RUN_NOT_FOUND, `run ${storageId} not found`);
+  }
+
+  /** A run by entity/project/name, or null when it does not exist or is not visible. */
+  async find(viewer: Viewer, entityName: string | null | undefined, projectName: string | null | undefined, name: string): Promise<RunInProject | null> {
+    const entity = await this.access.entityOrNull(viewer, entityName);
+    if (!entity) return null;
+    const project = await this.meta.findProject(entity.id, projectName || DEFAULT_PROJECT);
+    if (!project) return null;
+    const run = await this.meta.findRun(project.id, name);
+    return run ? { run, project, entity } : null;
+  }
+
+  async get(viewer: Viewer, entityName: string | null | undefined, projectName: string | null | undefined, name: string): Promise<RunInProject> {
+    const found = await this.find(viewer, entityName, projectName, name);
+    if (!found) throw new DomainError(ErrorCodes.RUN_NOT_FOUND, `run ${entityName ?? ''}/${projectName ?? ''}/${name} not found`);
+    return found;
+  }
+
+  private async locate(viewer: Viewer, run: Run): Promise<RunInProject | null> {
+    const project = await this.meta.findProjectById(run.projectId);
+    if (!project) return null;
+    const entity = await this.meta.findEntityById(project.entityId);
+    if (!entity || !(await this.access.canAccessEntity(viewer, entity))) return null;
+    return { run, project, entity };
+  }
+
+  /** `stopRun`: the next file_stream answer tells the SDK to stop (protocol §4.5). */
+  async requestStop(viewer: Viewer, storageId: string): Promise<void> {
+    const { run } = await this.byStorageId(viewer, storageId);
+    await this.meta.updateRun(run.id, { stopRequested: true });
+  }
+
+  /** `resume_from`: drop history after the given step; the SDK continues writing from there. */
+  async rewind(viewer: Viewer, input: { entity?: string | null; project?: string | null; runName: string; metricName: string; metricValue: number }) {
+    if (input.metricName !== '_step') throw invalidInput(`rewind is only supported on _step, not ${JSON.stringify(input.metricName)}`);
+    if (!Number.isFinite(input.metricValue) || input.metricValue < 0) throw invalidInput('rewind step must be a non-negative number');
+    const found = await this.get(viewer, input.entity, input.project, input.runName);
+    await this.history.truncateAfterStep(found.run.id, Math.floor(input.metricValue));
+    const run = await this.meta.updateRun(found.run.id, { state: 'running', heartbeatAt: new Date() });
+    return { ...found, run };
+  }
+
+  /** `upsertModel` / CreateProject: the project, created when missing. */
+  async ensureProject(viewer: Viewer, entityName: string | null, name: string, description?: string) {
+    if (!PROJECT_NAME.test(name)) throw invalidInput(`invalid project name ${JSON.stringify(name)}`);
+    const entity = await this.access.entity(viewer, entityName);
+    const existing = await this.meta.findProject(entity.id, name);
+    const project = existing ?? (await this.meta.ensureProject(entity.id, name));
+    void description;
+    return { project, entity, inserted: existing === null };
+  }
+
+  async listRuns(viewer: Viewer, entityName: string | null | undefined, projectName: string): Promise<RunInProject[]> {
+    const { entity, project } = await this.access.project(viewer, entityName, projectName);
+    const runs = await this.meta.listRuns(project.id);
+    return runs.map((run) => ({ run, project, entity }));
+  }
+
+  async delete(viewer: Viewer, storageId: string): Promise<void> {
+    const { run } = await this.byStorageId(viewer, storageId);
+    await this.history.deleteRun(run.id);
+    await this.meta.deleteRun(run.id);
+  }
+}
+
+/** Shallow merge of two JSON objects (shared-mode writers each send their part). */
+export function mergeJsonObjects(base: string, update: string): string {
+  const a = parseJsonObject(base, 'stored value');
+  const b = parseJsonObject(update, 'update');
+  return JSON.stringify({ ...a, ...b });
+}
+
+/** Read side of a run's streams, for GraphQL fields (resume status, public API). */
+export class RunStreamReader {
+  constructor(private readonly history: HistoryStore) {}
+
+  historyLineCount = (run: Run) => this.history.lineCount(run.id, 'history');
+  eventsLineCount = (run: Run) => this.history.lineCount(run.id, 'events');
+  logLineCount = (run: Run) => this.history.consoleLineCount(run.id);
+  /** JSONString of an array of raw JSON lines, as RunResumeStatus wants (protocol §3.3). */
+  tail = async (run: Run, stream: 'history' | 'events', n = 10) => JSON.stringify(await this.history.tail(run.id, stream, n));
+  keys = (run: Run) => this.history.keys(run.id);
+  scan = (run: Run, stream: 'history' | 'events', range: { minStep?: number; maxStep?: number; limit: number }) =>
+    this.history.scan(run.id, stream, range);
+  console = (run: Run, range: { afterIndex?: number; limit: number; fromEnd?: boolean }) => this.history.readConsole(run.id, range);
+}

@@ -1,0 +1,243 @@
+import { encodeGqlId } from '@cairn/shared';
+import type { Viewer } from '../../core/auth.js';
+import type { Entity, Project, RunFile } from '../../core/ports.js';
+import { wandbConfig, type RunInProject, type UpsertRunInput } from '../../core/runs.js';
+import type { Services } from '../../core/services.js';
+import { page } from './paging.js';
+import { DateTime, Duration, Int64, JSONScalar, JSONString } from './scalars.js';
+
+export interface GqlContext {
+  viewer: Viewer;
+  services: Services;
+  /** Absolute base URL the client reached us at, for upload/download URLs. */
+  baseUrl: string;
+  /** The request came from a shared-mode writer (X-WANDB-USE-ASYNC-FILESTREAM). */
+  sharedMode: boolean;
+}
+
+interface ProjectRef { project: Project; entity: Entity }
+type Args = Record<string, unknown>;
+type Resolver<P> = (parent: P, args: Args, ctx: GqlContext) => unknown;
+
+// Server features this build really supports (protocol §2.3): the SDK picks code paths by them.
+const SERVER_FEATURES: string[] = [];
+
+const str = (v: unknown) => (typeof v === 'string' ? v : null);
+const optStr = (v: unknown) => (typeof v === 'string' ? v : undefined);
+
+async function projectRef(ctx: GqlContext, entityName: unknown, name: unknown): Promise<ProjectRef | null> {
+  const entity = await ctx.services.access.entityOrNull(ctx.viewer, str(entityName));
+  if (!entity || typeof name !== 'string') return null;
+  const project = await ctx.services.meta.findProject(entity.id, name);
+  return project ? { project, entity } : null;
+}
+
+const projectResolvers: Record<string, Resolver<ProjectRef>> = {
+  id: (p) => encodeGqlId('Project', p.project.id),
+  internalId: (p) => encodeGqlId('ProjectInternalId', p.project.id),
+  name: (p) => p.project.name,
+  entityName: (p) => p.entity.name,
+  entity: (p) => p.entity,
+  description: (p) => p.project.description,
+  createdAt: (p) => p.project.createdAt,
+  updatedAt: (p) => p.project.updatedAt,
+  isBenchmark: () => false,
+  readOnly: () => false,
+  runCount: (p) => p.project.runCount,
+  user: () => null,
+  run: async (p, args, ctx) => {
+    const run = await ctx.services.meta.findRun(p.project.id, String(args.name));
+    return run ? { run, project: p.project, entity: p.entity } : null;
+  },
+  bucket: (p, args, ctx) => projectResolvers.run!(p, args, ctx),
+  runs: async (p, args, ctx) => {
+    const runs = await ctx.services.runs.listRuns(ctx.viewer, p.entity.name, p.project.name);
+    return page(runs, str(args.after), args.first as number | null);
+  },
+};
+
+const runResolvers: Record<string, Resolver<RunInProject>> = {
+  id: (r) => encodeGqlId('Run', r.run.id),
+  name: (r) => r.run.name,
+  displayName: (r) => r.run.displayName,
+  description: (r) => r.run.description,
+  notes: (r) => r.run.notes,
+  state: (r) => r.run.state,
+  config: (r) => r.run.config,
+  summaryMetrics: (r) => r.run.summary,
+  systemMetrics: (r) => r.run.systemMetrics,
+  wandbConfig: (r, args) => JSON.stringify(wandbConfig(r.run.config, args.keys as string[] | null)),
+  tags: (r) => r.run.tags,
+  group: (r) => r.run.groupName,
+  jobType: (r) => r.run.jobType,
+  host: (r) => r.run.host,
+  commit: (r) => r.run.commit,
+  sweepName: (r) => r.run.sweepName,
+  exitcode: (r) => r.run.exitCode,
+  stopped: (r) => r.run.stopRequested,
+  readOnly: () => false,
+  projectId: (r) => r.project.id,
+  project: (r) => ({ project: r.project, entity: r.entity }),
+  user: async (r, _a, ctx) => (r.run.userId === null ? null : ctx.services.meta.findUserById(r.run.userId)),
+  createdAt: (r) => r.run.createdAt,
+  updatedAt: (r) => r.run.updatedAt,
+  heartbeatAt: (r) => r.run.heartbeatAt,
+  historyLineCount: (r, _a, ctx) => ctx.services.streams.historyLineCount(r.run),
+  eventsLineCount: (r, _a, ctx) => ctx.services.streams.eventsLineCount(r.run),
+  logLineCount: (r, _a, ctx) => ctx.services.streams.logLineCount(r.run),
+  historyTail: (r, _a, ctx) => ctx.services.streams.tail(r.run, 'history'),
+  eventsTail: (r, _a, ctx) => ctx.services.streams.tail(r.run, 'events'),
+  historyKeys: async (r, _a, ctx) => {
+    const { lastStep, keys } = await ctx.services.streams.keys(r.run);
+    return { lastStep, keys: Object.fromEntries(keys.map((k) => [k, { typeCounts: [] }])) };
+  },
+  history: async (r, args, ctx) => {
+    const rows = await ctx.services.streams.scan(r.run, 'history', {
+      ...(args.minStep != null ? { minStep: args.minStep as number } : {}),
+      ...(args.maxStep != null ? { maxStep: args.maxStep as number } : {}),
+      limit: Math.min(Math.max((args.samples as number | null) ?? 500, 1), 100_000),
+    });
+    return rows.map((row) => row.line);
+  },
+  events: async (r, args, ctx) => {
+    const rows = await ctx.services.streams.scan(r.run, 'events', {
+      limit: Math.min(Math.max((args.samples as number | null) ?? 500, 1), 100_000),
+    });
+    return rows.map((row) => row.line);
+  },
+  fileCount: async (r, _a, ctx) => (await ctx.services.meta.listRunFiles(r.run.id)).length,
+  files: async (r, args, ctx) => {
+    let files = await ctx.services.meta.listRunFiles(r.run.id);
+    const names = (args.names as (string | null)[] | null)?.filter((n): n is string => typeof n === 'string');
+    if (names && names.length > 0) files = files.filter((f) => names.includes(f.name));
+    return page(files.map((file) => ({ file, ctx })), str(args.after), args.first as number | null);
+  },
+  logLines: async (r, args, ctx) => {
+    const last = args.last as number | null;
+    const first = args.first as number | null;
+    const after = str(args.after);
+    const lines = await ctx.services.streams.console(r.run, last != null
+      ? { limit: Math.min(last, 10_000), fromEnd: true }
+      : { limit: Math.min(first ?? 1000, 10_000), ...(after ? { afterIndex: Number(Buffer.from(after, 'base64').toString()) } : {}) });
+    const edges = lines.map((l) => ({
+      node: { id: encodeGqlId('LogLine', l.index + 1), number: l.lineNo, timestamp: l.ts, level: l.level, label: l.label, line: l.text },
+      cursor: Buffer.from(String(l.index)).toString('base64'),
+    }));
+    const endCursor = edges.at(-1)?.cursor ?? null;
+    return { edges, pageInfo: { endCursor, hasNextPage: first != null && lines.length === Math.min(first, 10_000), startCursor: edges[0]?.cursor ?? null, hasPreviousPage: false } };
+  },
+};
+
+const fileResolvers: Record<string, Resolver<{ file: RunFile; ctx: GqlContext }>> = {
+  id: (f) => encodeGqlId('File', `${f.file.runId}:${f.file.name}`),
+  name: (f) => f.file.name,
+  displayName: (f) => f.file.name,
+  url: (f) => f.ctx.baseUrl + f.ctx.services.runFiles.downloadPathFor(f.file),
+  directUrl: (f) => f.ctx.baseUrl + f.ctx.services.runFiles.downloadPathFor(f.file),
+  sizeBytes: (f) => f.file.sizeBytes,
+  mimetype: (f) => f.file.mimetype,
+  updatedAt: (f) => f.file.updatedAt,
+  md5: (f) => f.file.md5,
+  digest: (f) => f.file.md5,
+};
+
+function upsertInput(input: Args): UpsertRunInput {
+  return {
+    id: str(input.id), name: str(input.name), project: str(input.modelName), entity: str(input.entityName),
+    groupName: str(input.groupName), description: str(input.description), displayName: str(input.displayName),
+    notes: str(input.notes), commit: str(input.commit), config: str(input.config), host: str(input.host),
+    program: str(input.jobProgram), repo: str(input.jobRepo), jobType: str(input.jobType), state: str(input.state),
+    sweep: str(input.sweep), tags: Array.isArray(input.tags) ? (input.tags as string[]) : null,
+    summaryMetrics: str(input.summaryMetrics),
+  };
+}
+
+export const resolvers = {
+  JSONString, JSON: JSONScalar, Int64, DateTime, Duration,
+  Query: {
+    viewer: (_p: unknown, _a: Args, ctx: GqlContext) => ctx.viewer.user,
+    serverInfo: () => ({
+      cliVersionInfo: { max_cli_version: '0.99.0', min_cli_version: '0.10.0' },
+      latestLocalVersionInfo: { outOfDate: false, latestVersionString: '0.1.0', versionOnThisInstanceString: '0.1.0' },
+      features: SERVER_FEATURES.map((name) => ({ name, isEnabled: true })),
+    }),
+    entity: (_p: unknown, a: Args, ctx: GqlContext) => ctx.services.access.entityOrNull(ctx.viewer, str(a.name)),
+    project: (_p: unknown, a: Args, ctx: GqlContext) => projectRef(ctx, a.entityName, a.name),
+    model: (_p: unknown, a: Args, ctx: GqlContext) => projectRef(ctx, a.entityName, a.name),
+    projects: async (_p: unknown, a: Args, ctx: GqlContext) => {
+      const entity = await ctx.services.access.entityOrNull(ctx.viewer, str(a.entityName));
+      if (!entity) return page([], null, 0);
+      const projects = await ctx.services.meta.listProjects(entity.id);
+      return page(projects.map((project) => ({ project, entity })), str(a.after), a.first as number | null);
+    },
+    models: (p: unknown, a: Args, ctx: GqlContext) => resolvers.Query.projects(p, a, ctx),
+    // Organizations come with the registry work; until then no entity belongs to one.
+    organization: () => null,
+  },
+  Mutation: {
+    upsertBucket: async (_p: unknown, { input }: { input: Args }, ctx: GqlContext) => {
+      const result = await ctx.services.runs.upsert(ctx.viewer, upsertInput(input), { sharedMode: ctx.sharedMode });
+      return { bucket: result, inserted: result.inserted, clientMutationId: str(input.clientMutationId) };
+    },
+    createRunFiles: async (_p: unknown, { input }: { input: Args }, ctx: GqlContext) => {
+      const result = await ctx.services.runFiles.createUploadUrls(ctx.viewer, String(input.entityName),
+        String(input.projectName), String(input.runName), input.files as string[]);
+      return {
+        runID: encodeGqlId('Run', result.runId),
+        uploadHeaders: [],
+        files: result.files.map((f) => ({ name: f.name, uploadUrl: f.uploadPath === null ? null : ctx.baseUrl + f.uploadPath })),
+        clientMutationId: str(input.clientMutationId),
+      };
+    },
+    markRunFilesUploaded: async (_p: unknown, { input }: { input: Args }, ctx: GqlContext) => {
+      await ctx.services.runFiles.markUploaded(ctx.viewer, String(input.entityName), String(input.projectName),
+        String(input.runName), input.files as string[]);
+      return { success: true, clientMutationId: str(input.clientMutationId) };
+    },
+    stopRun: async (_p: unknown, { input }: { input: Args }, ctx: GqlContext) => {
+      await ctx.services.runs.requestStop(ctx.viewer, String(input.id));
+      return { success: true, clientMutationId: str(input.clientMutationId) };
+    },
+    rewindRun: async (_p: unknown, { input }: { input: Args }, ctx: GqlContext) => {
+      const rewound = await ctx.services.runs.rewind(ctx.viewer, {
+        entity: str(input.entityName), project: str(input.projectName), runName: String(input.runName),
+        metricName: String(input.metricName), metricValue: Number(input.metricValue),
+      });
+      return { rewoundRun: rewound, clientMutationId: str(input.clientMutationId) };
+    },
+    deleteRun: async (_p: unknown, { input }: { input: Args }, ctx: GqlContext) => {
+      await ctx.services.runs.delete(ctx.viewer, String(input.id));
+      return { clientMutationId: str(input.clientMutationId) };
+    },
+    upsertModel: async (_p: unknown, { input }: { input: Args }, ctx: GqlContext) => {
+      const name = optStr(input.name);
+      const result = await ctx.services.runs.ensureProject(ctx.viewer, str(input.entityName), name ?? '', optStr(input.description));
+      const ref = { project: result.project, entity: result.entity };
+      return { project: ref, model: ref, inserted: result.inserted, clientMutationId: str(input.clientMutationId) };
+    },
+  },
+  User: {
+    id: (u: { id: number }) => encodeGqlId('User', u.id),
+    name: (u: { username: string }) => u.username,
+    entity: (u: { username: string }) => u.username,
+    flags: () => '{}',
+    photoUrl: () => null,
+    teams: async (u: { id: number }, _a: Args, ctx: GqlContext) => {
+      const teams = await ctx.services.meta.listTeamsOfUser(u.id as never);
+      return { edges: teams.map((node) => ({ node })) };
+    },
+  },
+  Entity: {
+    id: (e: Entity) => encodeGqlId('Entity', e.id),
+    isTeam: (e: Entity) => e.type === 'team',
+    organization: () => null,
+    xxhashDigestsEnabled: () => false,
+    projects: async (e: Entity, a: Args, ctx: GqlContext) => {
+      const projects = await ctx.services.meta.listProjects(e.id);
+      return page(projects.map((project) => ({ project, entity: e })), str(a.after), a.first as number | null);
+    },
+  },
+  Project: projectResolvers,
+  Run: runResolvers,
+  File: fileResolvers,
+};

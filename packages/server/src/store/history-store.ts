@@ -1,0 +1,170 @@
+import { parseExtendedJson, stringifyExtendedJson, type RunId } from '@cairn/shared';
+import type { Transaction } from 'kysely';
+import type { AppendResult, ConsoleLine, HistoryRow, HistoryStore, LineStream } from '../core/ports.js';
+import type { Database } from './schema.js';
+import type { SqlDatabase } from './sql-database.js';
+
+interface StreamState { next_seq: number; next_step: number; last_step: number | null; keys: string }
+
+/**
+ * Row-per-line history on SQLite or PostgreSQL. Idempotent by (run, stream, writer, line index): the SDK
+ * re-sends a chunk with the same offset until it is acknowledged, so a stored index is never written twice.
+ */
+export class SqlHistoryStore implements HistoryStore {
+  private readonly db;
+  constructor(private readonly sqlDb: SqlDatabase) {
+    this.db = sqlDb.db;
+  }
+
+  /** Locks the per-run stream state row (PostgreSQL) so concurrent writers get distinct seq/step numbers. */
+  private async lockState(tx: Transaction<Database>, run: RunId, stream: string): Promise<StreamState> {
+    await tx.insertInto('history_state')
+      .values({ run_id: run, stream, next_seq: 0, next_step: 0, last_step: null, keys: '[]' })
+      .onConflict((oc) => oc.columns(['run_id', 'stream']).doNothing()).execute();
+    let q = tx.selectFrom('history_state').select(['next_seq', 'next_step', 'last_step', 'keys'])
+      .where('run_id', '=', run).where('stream', '=', stream);
+    if (this.sqlDb.dialect === 'postgres') q = q.forUpdate();
+    return q.executeTakeFirstOrThrow();
+  }
+
+  async append(run: RunId, stream: LineStream, writer: string, offset: number, lines: string[]): Promise<AppendResult> {
+    if (lines.length === 0) return { stored: 0, lineCount: await this.lineCount(run, stream) };
+    return this.db.transaction().execute(async (tx) => {
+      const state = await this.lockState(tx, run, stream);
+      const existing = await tx.selectFrom('history_lines').select('line_no').where('run_id', '=', run)
+        .where('stream', '=', stream).where('writer', '=', writer)
+        .where('line_no', '>=', offset).where('line_no', '<', offset + lines.length).execute();
+      const have = new Set(existing.map((r) => r.line_no));
+      const keys = new Set<string>(JSON.parse(state.keys) as string[]);
+      const keyCount = keys.size;
+      let { next_seq: seq, next_step: nextStep, last_step: lastStep } = state;
+      const rows: Database['history_lines'][] = [];
+      lines.forEach((raw, i) => {
+        const lineNo = offset + i;
+        if (have.has(lineNo)) return;
+        let data = raw;
+        let step: number | null = null;
+        if (stream === 'history') {
+          const row = parseExtendedJson(raw) as Record<string, unknown>;
+          if (typeof row._step === 'number' && Number.isInteger(row._step)) {
+            step = row._step;
+          } else {
+            // Shared mode sends rows without _step: the server assigns the next one (protocol §4.4).
+            step = nextStep;
+            data = stringifyExtendedJson({ ...row, _step: step });
+          }
+          for (const k of Object.keys(row)) keys.add(k);
+          nextStep = Math.max(nextStep, step + 1);
+          lastStep = lastStep === null ? step : Math.max(lastStep, step);
+        }
+        rows.push({ run_id: run, stream, writer, line_no: lineNo, seq: seq++, step, data });
+      });
+      if (rows.length > 0) {
+        for (let i = 0; i < rows.length; i += 200) {
+          await tx.insertInto('history_lines').values(rows.slice(i, i + 200)).execute();
+        }
+        await tx.updateTable('history_state').set({
+          next_seq: seq, next_step: nextStep, last_step: lastStep,
+          ...(keys.size !== keyCount ? { keys: JSON.stringify([...keys]) } : {}),
+        }).where('run_id', '=', run).where('stream', '=', stream).execute();
+      }
+      return { stored: rows.length, lineCount: seq };
+    });
+  }
+
+  async lineCount(run: RunId, stream: LineStream) {
+    const r = await this.db.selectFrom('history_state').select('next_seq').where('run_id', '=', run)
+      .where('stream', '=', stream).executeTakeFirst();
+    return r?.next_seq ?? 0;
+  }
+
+  async tail(run: RunId, stream: LineStream, n: number) {
+    const rows = await this.db.selectFrom('history_lines').select('data').where('run_id', '=', run)
+      .where('stream', '=', stream).orderBy('seq', 'desc').limit(n).execute();
+    return rows.map((r) => r.data).reverse();
+  }
+
+  async scan(run: RunId, stream: LineStream, range: { minStep?: number; maxStep?: number; afterSeq?: number; limit: number }): Promise<HistoryRow[]> {
+    let q = this.db.selectFrom('history_lines').select(['seq', 'step', 'data']).where('run_id', '=', run)
+      .where('stream', '=', stream);
+    if (range.minStep !== undefined) q = q.where('step', '>=', range.minStep);
+    if (range.maxStep !== undefined) q = q.where('step', '<', range.maxStep);
+    if (range.afterSeq !== undefined) q = q.where('seq', '>', range.afterSeq);
+    q = stream === 'history' ? q.orderBy('step').orderBy('seq') : q.orderBy('seq');
+    const rows = await q.limit(range.limit).execute();
+    return rows.map((r) => ({ seq: r.seq, step: r.step, line: r.data }));
+  }
+
+  async keys(run: RunId) {
+    const r = await this.db.selectFrom('history_state').select(['last_step', 'keys']).where('run_id', '=', run)
+      .where('stream', '=', 'history').executeTakeFirst();
+    return { lastStep: r?.last_step ?? null, keys: r ? (JSON.parse(r.keys) as string[]) : [] };
+  }
+
+  async truncateAfterStep(run: RunId, step: number) {
+    return this.db.transaction().execute(async (tx) => {
+      await this.lockState(tx, run, 'history');
+      await tx.deleteFrom('history_lines').where('run_id', '=', run).where('stream', '=', 'history')
+        .where('step', '>', step).execute();
+      const agg = await tx.selectFrom('history_lines')
+        .select((eb) => [eb.fn.max('seq').as('maxSeq'), eb.fn.max('step').as('maxStep')])
+        .where('run_id', '=', run).where('stream', '=', 'history').executeTakeFirst();
+      const maxSeq = agg?.maxSeq === null || agg?.maxSeq === undefined ? -1 : Number(agg.maxSeq);
+      const maxStep = agg?.maxStep === null || agg?.maxStep === undefined ? null : Number(agg.maxStep);
+      await tx.updateTable('history_state')
+        .set({ next_seq: maxSeq + 1, last_step: maxStep, next_step: maxStep === null ? 0 : maxStep + 1 })
+        .where('run_id', '=', run).where('stream', '=', 'history').execute();
+      return maxSeq + 1;
+    });
+  }
+
+  async upsertConsole(run: RunId, writer: string, offset: number, lines: Omit<ConsoleLine, 'writer' | 'lineNo'>[]) {
+    if (lines.length === 0) return;
+    await this.db.transaction().execute(async (tx) => {
+      const state = await this.lockState(tx, run, 'console');
+      let seq = state.next_seq;
+      for (let i = 0; i < lines.length; i++) {
+        const l = lines[i]!;
+        const values = { run_id: run, writer, line_no: offset + i, seq, level: l.level, label: l.label, ts: l.ts, text: l.text };
+        const r = await tx.insertInto('console_lines').values(values)
+          .onConflict((oc) => oc.columns(['run_id', 'writer', 'line_no'])
+            .doUpdateSet({ level: l.level, label: l.label, ts: l.ts, text: l.text }))
+          .returning('seq').executeTakeFirstOrThrow();
+        if (r.seq === seq) seq++;
+      }
+      const maxLine = offset + lines.length;
+      await tx.updateTable('history_state')
+        .set((eb) => ({ next_seq: seq, next_step: eb.case().when('next_step', '<', maxLine).then(maxLine).else(eb.ref('next_step')).end() }))
+        .where('run_id', '=', run).where('stream', '=', 'console').execute();
+    });
+  }
+
+  /** The next console line index (logLineCount): where a resumed run continues writing. */
+  async consoleLineCount(run: RunId) {
+    const r = await this.db.selectFrom('history_state').select('next_step').where('run_id', '=', run)
+      .where('stream', '=', 'console').executeTakeFirst();
+    return r?.next_step ?? 0;
+  }
+
+  async readConsole(run: RunId, range: { afterIndex?: number; limit: number; fromEnd?: boolean }) {
+    let q = this.db.selectFrom('console_lines').selectAll().where('run_id', '=', run);
+    if (range.afterIndex !== undefined) q = q.where('seq', '>', range.afterIndex);
+    const rows = await q.orderBy('seq', range.fromEnd ? 'desc' : 'asc').limit(range.limit).execute();
+    if (range.fromEnd) rows.reverse();
+    return rows.map((r) => ({
+      index: r.seq, writer: r.writer, lineNo: r.line_no, level: r.level as 'info' | 'error', label: r.label, ts: r.ts, text: r.text,
+    }));
+  }
+
+  async deleteRun(run: RunId) {
+    await this.db.transaction().execute(async (tx) => {
+      await tx.deleteFrom('history_lines').where('run_id', '=', run).execute();
+      await tx.deleteFrom('console_lines').where('run_id', '=', run).execute();
+      await tx.deleteFrom('history_state').where('run_id', '=', run).execute();
+    });
+  }
+
+  async close() {
+    void this.sqlDb;
+  }
+}

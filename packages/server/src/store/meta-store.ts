@@ -1,0 +1,277 @@
+import type { Selectable } from 'kysely';
+import type { EntityId, ProjectId, RunId, UserId } from '@cairn/shared';
+import type {
+  ApiKeyRecord, Entity, EntityType, MetaStore, NewRun, Project, Run, RunFile, RunPatch, RunState, User,
+} from '../core/ports.js';
+import type { Database } from './schema.js';
+import type { SqlDatabase } from './sql-database.js';
+
+// Storage rows become domain objects here and only here.
+const toEntity = (r: Selectable<Database['entities']>): Entity => ({
+  id: r.id as EntityId, name: r.name, type: r.type as EntityType, createdAt: new Date(r.created_at),
+});
+const toUser = (r: Selectable<Database['users']>): User => ({
+  id: r.id as UserId, username: r.username, email: r.email, admin: r.admin === 1, entityId: r.entity_id as EntityId,
+  createdAt: new Date(r.created_at), deletedAt: r.deleted_at === null ? null : new Date(r.deleted_at),
+});
+const toKey = (r: Selectable<Database['api_keys']>): ApiKeyRecord => ({
+  id: r.id, userId: r.user_id as UserId, keyHash: r.key_hash, prefix: r.prefix, name: r.name,
+  createdAt: new Date(r.created_at), revokedAt: r.revoked_at === null ? null : new Date(r.revoked_at),
+});
+const toProject = (r: Selectable<Database['projects']>): Project => ({
+  id: r.id as ProjectId, entityId: r.entity_id as EntityId, name: r.name, description: r.description,
+  createdAt: new Date(r.created_at), updatedAt: new Date(r.updated_at), runCount: r.run_counter,
+});
+const toRun = (r: Selectable<Database['runs']>): Run => ({
+  id: r.id as RunId, projectId: r.project_id as ProjectId, name: r.name, displayName: r.display_name,
+  number: r.number, userId: r.user_id as UserId | null, state: r.state as RunState, config: r.config,
+  summary: r.summary, systemMetrics: r.system_metrics, tags: JSON.parse(r.tags) as string[], notes: r.notes,
+  description: r.description, groupName: r.group_name, jobType: r.job_type, host: r.host, program: r.program,
+  commit: r.commit_sha, repo: r.repo, sweepName: r.sweep_name, exitCode: r.exit_code,
+  stopRequested: r.stop_requested === 1, createdAt: new Date(r.created_at), updatedAt: new Date(r.updated_at),
+  heartbeatAt: new Date(r.heartbeat_at),
+});
+const toRunFile = (r: Selectable<Database['run_files']>): RunFile => ({
+  runId: r.run_id as RunId, name: r.name, blobKey: r.blob_key, sizeBytes: r.size_bytes, md5: r.md5,
+  mimetype: r.mimetype, uploaded: r.uploaded === 1, updatedAt: new Date(r.updated_at),
+});
+
+type RunUpdate = Partial<Omit<Database['runs'], 'id'>>;
+
+function runColumns(patch: RunPatch): RunUpdate {
+  const out: RunUpdate = {};
+  if (patch.displayName !== undefined) out.display_name = patch.displayName;
+  if (patch.state !== undefined) out.state = patch.state;
+  if (patch.config !== undefined) out.config = patch.config;
+  if (patch.summary !== undefined) out.summary = patch.summary;
+  if (patch.systemMetrics !== undefined) out.system_metrics = patch.systemMetrics;
+  if (patch.tags !== undefined) out.tags = JSON.stringify(patch.tags);
+  if (patch.notes !== undefined) out.notes = patch.notes;
+  if (patch.description !== undefined) out.description = patch.description;
+  if (patch.groupName !== undefined) out.group_name = patch.groupName;
+  if (patch.jobType !== undefined) out.job_type = patch.jobType;
+  if (patch.host !== undefined) out.host = patch.host;
+  if (patch.program !== undefined) out.program = patch.program;
+  if (patch.commit !== undefined) out.commit_sha = patch.commit;
+  if (patch.repo !== undefined) out.repo = patch.repo;
+  if (patch.sweepName !== undefined) out.sweep_name = patch.sweepName;
+  if (patch.exitCode !== undefined) out.exit_code = patch.exitCode;
+  if (patch.stopRequested !== undefined) out.stop_requested = patch.stopRequested ? 1 : 0;
+  if (patch.heartbeatAt !== undefined) out.heartbeat_at = patch.heartbeatAt.getTime();
+  return out;
+}
+
+class RunExists extends Error {}
+
+/** MetaStore on SQLite or PostgreSQL through Kysely; only portable SQL. */
+export class KyselyMetaStore implements MetaStore {
+  private readonly db;
+  constructor(private readonly sqlDb: SqlDatabase) {
+    this.db = sqlDb.db;
+  }
+
+  async findEntityByName(name: string) {
+    const r = await this.db.selectFrom('entities').selectAll().where('name', '=', name).executeTakeFirst();
+    return r ? toEntity(r) : null;
+  }
+  async findEntityById(id: EntityId) {
+    const r = await this.db.selectFrom('entities').selectAll().where('id', '=', id).executeTakeFirst();
+    return r ? toEntity(r) : null;
+  }
+  async createEntity(name: string, type: EntityType) {
+    const r = await this.db.insertInto('entities').values({ name, type, created_at: Date.now() })
+      .returningAll().executeTakeFirstOrThrow();
+    return toEntity(r);
+  }
+  async findUserByUsername(username: string) {
+    const r = await this.db.selectFrom('users').selectAll().where('username', '=', username)
+      .where('deleted_at', 'is', null).executeTakeFirst();
+    return r ? toUser(r) : null;
+  }
+  async findUserById(id: UserId) {
+    const r = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    return r ? toUser(r) : null;
+  }
+  async createUser(input: { username: string; email: string | null; admin: boolean }) {
+    return this.db.transaction().execute(async (tx) => {
+      const now = Date.now();
+      const entity = await tx.insertInto('entities').values({ name: input.username, type: 'user', created_at: now })
+        .returningAll().executeTakeFirstOrThrow();
+      const user = await tx.insertInto('users').values({
+        username: input.username, email: input.email, admin: input.admin ? 1 : 0, entity_id: entity.id,
+        password_hash: null, created_at: now, deleted_at: null,
+      }).returningAll().executeTakeFirstOrThrow();
+      await tx.insertInto('memberships').values({ entity_id: entity.id, user_id: user.id, role: 'admin', created_at: now })
+        .execute();
+      return toUser(user);
+    });
+  }
+  async deleteUser(id: UserId) {
+    await this.db.transaction().execute(async (tx) => {
+      await tx.updateTable('api_keys').set({ revoked_at: Date.now() }).where('user_id', '=', id)
+        .where('revoked_at', 'is', null).execute();
+      await tx.updateTable('users').set({ deleted_at: Date.now() }).where('id', '=', id).execute();
+    });
+  }
+  async countUsers() {
+    const r = await this.db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('deleted_at', 'is', null).executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+  async listTeamsOfUser(userId: UserId) {
+    const rows = await this.db.selectFrom('memberships').innerJoin('entities', 'entities.id', 'memberships.entity_id')
+      .selectAll('entities').where('memberships.user_id', '=', userId).where('entities.type', '=', 'team')
+      .orderBy('entities.name').execute();
+    return rows.map(toEntity);
+  }
+  async addMember(entityId: EntityId, userId: UserId, role: string) {
+    await this.db.insertInto('memberships').values({ entity_id: entityId, user_id: userId, role, created_at: Date.now() })
+      .onConflict((oc) => oc.columns(['entity_id', 'user_id']).doUpdateSet({ role })).execute();
+  }
+  async isMember(entityId: EntityId, userId: UserId) {
+    const r = await this.db.selectFrom('memberships').select('role').where('entity_id', '=', entityId)
+      .where('user_id', '=', userId).executeTakeFirst();
+    return r !== undefined;
+  }
+
+  async insertApiKey(input: { userId: UserId; keyHash: string; prefix: string; name: string | null }) {
+    const r = await this.db.insertInto('api_keys').values({
+      user_id: input.userId, key_hash: input.keyHash, prefix: input.prefix, name: input.name,
+      created_at: Date.now(), revoked_at: null,
+    }).returningAll().executeTakeFirstOrThrow();
+    return toKey(r);
+  }
+  async findApiKeyByHash(keyHash: string) {
+    const r = await this.db.selectFrom('api_keys').selectAll().where('key_hash', '=', keyHash).executeTakeFirst();
+    return r ? toKey(r) : null;
+  }
+  async revokeApiKey(keyHash: string) {
+    const r = await this.db.updateTable('api_keys').set({ revoked_at: Date.now() }).where('key_hash', '=', keyHash)
+      .where('revoked_at', 'is', null).executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+  async listApiKeys(userId: UserId) {
+    const rows = await this.db.selectFrom('api_keys').selectAll().where('user_id', '=', userId).orderBy('id').execute();
+    return rows.map(toKey);
+  }
+
+  async findProject(entityId: EntityId, name: string) {
+    const r = await this.db.selectFrom('projects').selectAll().where('entity_id', '=', entityId)
+      .where('name', '=', name).executeTakeFirst();
+    return r ? toProject(r) : null;
+  }
+  async findProjectById(id: ProjectId) {
+    const r = await this.db.selectFrom('projects').selectAll().where('id', '=', id).executeTakeFirst();
+    return r ? toProject(r) : null;
+  }
+  async ensureProject(entityId: EntityId, name: string) {
+    const now = Date.now();
+    await this.db.insertInto('projects').values({
+      entity_id: entityId, name, description: null, created_at: now, updated_at: now, run_counter: 0,
+    }).onConflict((oc) => oc.columns(['entity_id', 'name']).doNothing()).execute();
+    const project = await this.findProject(entityId, name);
+    if (!project) throw new Error(`project ${name} vanished right after upsert`);
+    return project;
+  }
+  async listProjects(entityId: EntityId) {
+    const rows = await this.db.selectFrom('projects').selectAll().where('entity_id', '=', entityId)
+      .orderBy('created_at', 'desc').execute();
+    return rows.map(toProject);
+  }
+
+  async findRun(projectId: ProjectId, name: string) {
+    const r = await this.db.selectFrom('runs').selectAll().where('project_id', '=', projectId)
+      .where('name', '=', name).executeTakeFirst();
+    return r ? toRun(r) : null;
+  }
+  async findRunById(id: RunId) {
+    const r = await this.db.selectFrom('runs').selectAll().where('id', '=', id).executeTakeFirst();
+    return r ? toRun(r) : null;
+  }
+  async insertRun(input: NewRun, displayNameFor: (runNumber: number) => string) {
+    try {
+      const run = await this.db.transaction().execute(async (tx) => {
+        const counter = await tx.updateTable('projects').set((eb) => ({ run_counter: eb('run_counter', '+', 1) }))
+          .where('id', '=', input.projectId).returning('run_counter').executeTakeFirstOrThrow();
+        const now = Date.now();
+        const number = counter.run_counter;
+        const row = await tx.insertInto('runs').values({
+          project_id: input.projectId, name: input.name, number, user_id: input.userId,
+          display_name: input.displayName ?? displayNameFor(number), state: input.state ?? 'running',
+          config: input.config ?? '{}', summary: input.summary ?? '{}', system_metrics: input.systemMetrics ?? '{}',
+          tags: JSON.stringify(input.tags ?? []), notes: input.notes ?? null, description: input.description ?? null,
+          group_name: input.groupName ?? null, job_type: input.jobType ?? null, host: input.host ?? null,
+          program: input.program ?? null, commit_sha: input.commit ?? null, repo: input.repo ?? null,
+          sweep_name: input.sweepName ?? null, exit_code: null, stop_requested: 0,
+          created_at: now, updated_at: now, heartbeat_at: now,
+        }).onConflict((oc) => oc.columns(['project_id', 'name']).doNothing()).returningAll().executeTakeFirst();
+        if (!row) throw new RunExists();
+        await tx.updateTable('projects').set({ updated_at: now }).where('id', '=', input.projectId).execute();
+        return toRun(row);
+      });
+      return { run, inserted: true };
+    } catch (e) {
+      if (!(e instanceof RunExists)) throw e;
+      const existing = await this.findRun(input.projectId, input.name);
+      if (!existing) throw new Error('run conflict without a run');
+      return { run: existing, inserted: false };
+    }
+  }
+  async updateRun(id: RunId, patch: RunPatch) {
+    const r = await this.db.updateTable('runs').set({ ...runColumns(patch), updated_at: Date.now() })
+      .where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+    return toRun(r);
+  }
+  async deleteRun(id: RunId) {
+    await this.db.transaction().execute(async (tx) => {
+      await tx.deleteFrom('run_files').where('run_id', '=', id).execute();
+      await tx.deleteFrom('runs').where('id', '=', id).execute();
+    });
+  }
+  async listRuns(projectId: ProjectId) {
+    const rows = await this.db.selectFrom('runs').selectAll().where('project_id', '=', projectId)
+      .orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+    return rows.map(toRun);
+  }
+  async findStaleRuns(states: RunState[], before: Date) {
+    const rows = await this.db.selectFrom('runs').selectAll().where('state', 'in', states)
+      .where('heartbeat_at', '<', before.getTime()).limit(1000).execute();
+    return rows.map(toRun);
+  }
+  async markStale(id: RunId, from: RunState[], to: RunState, before: Date) {
+    const r = await this.db.updateTable('runs').set({ state: to, updated_at: Date.now() }).where('id', '=', id)
+      .where('state', 'in', from).where('heartbeat_at', '<', before.getTime()).executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  async upsertRunFile(file: Omit<RunFile, 'updatedAt' | 'uploaded'> & { uploaded?: boolean }) {
+    const values = {
+      run_id: file.runId, name: file.name, blob_key: file.blobKey, size_bytes: file.sizeBytes, md5: file.md5,
+      mimetype: file.mimetype, uploaded: file.uploaded ? 1 : 0, updated_at: Date.now(),
+    };
+    const r = await this.db.insertInto('run_files').values(values)
+      .onConflict((oc) => oc.columns(['run_id', 'name']).doUpdateSet({
+        blob_key: values.blob_key, size_bytes: values.size_bytes, md5: values.md5, mimetype: values.mimetype,
+        updated_at: values.updated_at, ...(file.uploaded !== undefined ? { uploaded: values.uploaded } : {}),
+      })).returningAll().executeTakeFirstOrThrow();
+    return toRunFile(r);
+  }
+  async markRunFilesUploaded(runId: RunId, names: string[]) {
+    if (names.length === 0) return;
+    await this.db.updateTable('run_files').set({ uploaded: 1 }).where('run_id', '=', runId).where('name', 'in', names)
+      .execute();
+  }
+  async listRunFiles(runId: RunId) {
+    const rows = await this.db.selectFrom('run_files').selectAll().where('run_id', '=', runId).orderBy('name').execute();
+    return rows.map(toRunFile);
+  }
+  async findRunFile(runId: RunId, name: string) {
+    const r = await this.db.selectFrom('run_files').selectAll().where('run_id', '=', runId).where('name', '=', name)
+      .executeTakeFirst();
+    return r ? toRunFile(r) : null;
+  }
+  async close() {
+    // The SqlDatabase is shared with the HistoryStore; its owner (the composition root) closes it.
+    void this.sqlDb;
+  }
+}

@@ -1,0 +1,130 @@
+import { type Kysely, type Migration, type MigrationProvider } from 'kysely';
+
+export type SqlDialect = 'sqlite' | 'postgres';
+
+/** Schema changes, in order. Never edit a shipped migration: add the next one. */
+export function migrationsFor(dialect: SqlDialect): MigrationProvider {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  type Db = Kysely<any>;
+  const id = (t: ReturnType<Db['schema']['createTable']>) =>
+    dialect === 'postgres'
+      ? t.addColumn('id', 'bigserial', (c) => c.primaryKey())
+      : t.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement());
+  const migrations: Record<string, Migration> = {
+    '0001_foundation': {
+      async up(db: Db) {
+        await id(db.schema.createTable('entities'))
+          .addColumn('name', 'text', (c) => c.notNull().unique())
+          .addColumn('type', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await id(db.schema.createTable('users'))
+          .addColumn('username', 'text', (c) => c.notNull().unique())
+          .addColumn('email', 'text')
+          .addColumn('admin', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('entity_id', 'bigint', (c) => c.notNull().references('entities.id'))
+          .addColumn('password_hash', 'text')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('deleted_at', 'bigint')
+          .execute();
+        await db.schema.createTable('memberships')
+          .addColumn('entity_id', 'bigint', (c) => c.notNull().references('entities.id'))
+          .addColumn('user_id', 'bigint', (c) => c.notNull().references('users.id'))
+          .addColumn('role', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('memberships_pk', ['entity_id', 'user_id'])
+          .execute();
+        await id(db.schema.createTable('api_keys'))
+          .addColumn('user_id', 'bigint', (c) => c.notNull().references('users.id'))
+          .addColumn('key_hash', 'text', (c) => c.notNull().unique())
+          .addColumn('prefix', 'text', (c) => c.notNull())
+          .addColumn('name', 'text')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('revoked_at', 'bigint')
+          .execute();
+        await id(db.schema.createTable('projects'))
+          .addColumn('entity_id', 'bigint', (c) => c.notNull().references('entities.id'))
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('description', 'text')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .addColumn('run_counter', 'bigint', (c) => c.notNull().defaultTo(0))
+          .addUniqueConstraint('projects_entity_name', ['entity_id', 'name'])
+          .execute();
+        await id(db.schema.createTable('runs'))
+          .addColumn('project_id', 'bigint', (c) => c.notNull().references('projects.id'))
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('display_name', 'text', (c) => c.notNull())
+          .addColumn('number', 'bigint', (c) => c.notNull())
+          .addColumn('user_id', 'bigint')
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('config', 'text', (c) => c.notNull())
+          .addColumn('summary', 'text', (c) => c.notNull())
+          .addColumn('system_metrics', 'text', (c) => c.notNull())
+          .addColumn('tags', 'text', (c) => c.notNull())
+          .addColumn('notes', 'text')
+          .addColumn('description', 'text')
+          .addColumn('group_name', 'text')
+          .addColumn('job_type', 'text')
+          .addColumn('host', 'text')
+          .addColumn('program', 'text')
+          .addColumn('commit_sha', 'text')
+          .addColumn('repo', 'text')
+          .addColumn('sweep_name', 'text')
+          .addColumn('exit_code', 'integer')
+          .addColumn('stop_requested', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .addColumn('heartbeat_at', 'bigint', (c) => c.notNull())
+          .addUniqueConstraint('runs_project_name', ['project_id', 'name'])
+          .execute();
+        await db.schema.createIndex('runs_state_heartbeat').on('runs').columns(['state', 'heartbeat_at']).execute();
+        await db.schema.createTable('run_files')
+          .addColumn('run_id', 'bigint', (c) => c.notNull())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('blob_key', 'text', (c) => c.notNull())
+          .addColumn('size_bytes', 'bigint', (c) => c.notNull())
+          .addColumn('md5', 'text')
+          .addColumn('mimetype', 'text')
+          .addColumn('uploaded', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('run_files_pk', ['run_id', 'name'])
+          .execute();
+        await db.schema.createTable('history_lines')
+          .addColumn('run_id', 'bigint', (c) => c.notNull())
+          .addColumn('stream', 'text', (c) => c.notNull())
+          .addColumn('writer', 'text', (c) => c.notNull())
+          .addColumn('line_no', 'bigint', (c) => c.notNull())
+          .addColumn('seq', 'bigint', (c) => c.notNull())
+          .addColumn('step', 'bigint')
+          .addColumn('data', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('history_lines_pk', ['run_id', 'stream', 'writer', 'line_no'])
+          .execute();
+        await db.schema.createIndex('history_lines_seq').on('history_lines').columns(['run_id', 'stream', 'seq']).execute();
+        await db.schema.createIndex('history_lines_step').on('history_lines').columns(['run_id', 'stream', 'step']).execute();
+        await db.schema.createTable('history_state')
+          .addColumn('run_id', 'bigint', (c) => c.notNull())
+          .addColumn('stream', 'text', (c) => c.notNull())
+          .addColumn('next_seq', 'bigint', (c) => c.notNull())
+          .addColumn('next_step', 'bigint', (c) => c.notNull())
+          .addColumn('last_step', 'bigint')
+          .addColumn('keys', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('history_state_pk', ['run_id', 'stream'])
+          .execute();
+        await db.schema.createTable('console_lines')
+          .addColumn('run_id', 'bigint', (c) => c.notNull())
+          .addColumn('writer', 'text', (c) => c.notNull())
+          .addColumn('line_no', 'bigint', (c) => c.notNull())
+          .addColumn('seq', 'bigint', (c) => c.notNull())
+          .addColumn('level', 'text', (c) => c.notNull())
+          .addColumn('label', 'text')
+          .addColumn('ts', 'text')
+          .addColumn('text', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('console_lines_pk', ['run_id', 'writer', 'line_no'])
+          .execute();
+        await db.schema.createIndex('console_lines_seq').on('console_lines').columns(['run_id', 'seq']).execute();
+      },
+    },
+  };
+  return { getMigrations: async () => migrations };
+}

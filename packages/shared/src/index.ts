@@ -1,0 +1,3 @@
+export * from './ids.js';
+export * from './extjson.js';
+export * from './filestream.js';
