@@ -125,6 +125,34 @@ export function migrationsFor(dialect: SqlDialect): MigrationProvider {
         await db.schema.createIndex('console_lines_seq').on('console_lines').columns(['run_id', 'seq']).execute();
       },
     },
+    '0002_series_index': {
+      async up(db: Db) {
+        const blob = dialect === 'postgres' ? 'bytea' : 'blob';
+        await db.schema.createTable('series_keys')
+          .addColumn('run_id', 'bigint', (c) => c.notNull())
+          .addColumn('key', 'text', (c) => c.notNull())
+          .addColumn('numeric', 'integer', (c) => c.notNull())
+          .addColumn('step_lo', 'bigint')
+          .addColumn('step_hi', 'bigint')
+          .addColumn('count', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('series_keys_pk', ['run_id', 'key'])
+          .execute();
+        await db.schema.createTable('series_chunks')
+          .addColumn('run_id', 'bigint', (c) => c.notNull())
+          .addColumn('key', 'text', (c) => c.notNull())
+          .addColumn('chunk', 'bigint', (c) => c.notNull())
+          .addColumn('count', 'integer', (c) => c.notNull())
+          .addColumn('summary', blob, (c) => c.notNull())
+          .addColumn('blocks', blob, (c) => c.notNull())
+          .addColumn('points', blob, (c) => c.notNull())
+          .addPrimaryKeyConstraint('series_chunks_pk', ['run_id', 'key', 'chunk'])
+          .execute();
+        await db.schema.createTable('series_state')
+          .addColumn('run_id', 'bigint', (c) => c.primaryKey())
+          .addColumn('indexed_seq', 'bigint', (c) => c.notNull())
+          .execute();
+      },
+    },
   };
   return { getMigrations: async () => migrations };
 }

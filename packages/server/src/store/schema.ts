@@ -37,6 +37,13 @@ export interface Database {
   history_state: {
     run_id: number; stream: string; next_seq: number; next_step: number; last_step: number | null; keys: string;
   };
+  series_keys: {
+    run_id: number; key: string; numeric: number; step_lo: number | null; step_hi: number | null; count: number;
+  };
+  series_chunks: {
+    run_id: number; key: string; chunk: number; count: number; summary: Uint8Array; blocks: Uint8Array; points: Uint8Array;
+  };
+  series_state: { run_id: number; indexed_seq: number };
   console_lines: {
     run_id: number; writer: string; line_no: number; seq: number; level: string; label: string | null;
     ts: string | null; text: string;
