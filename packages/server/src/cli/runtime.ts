@@ -40,7 +40,7 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     : openSqliteDatabase(path.join(config.dataDir, 'cairn.sqlite'));
   await migrateToLatest(sqlDb);
   const meta = new KyselyMetaStore(sqlDb);
-  const history = new SqlHistoryStore(sqlDb);
+  const history = new SqlHistoryStore(sqlDb, { flushIntervalMs: 1000 });
   const blobs = new FsBlobStore(path.join(config.dataDir, 'blobs'));
   const services = createServices({
     meta, history, blobs, log: logger,

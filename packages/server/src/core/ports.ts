@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { EntityId, ProjectId, RunId, UserId } from '@cairn/shared';
+import type { EntityId, ProjectId, RunId, StepBucketPlan, Summary, UserId } from '@cairn/shared';
 
 // ---------- MetaStore: users, keys, entities, projects, runs, run files ----------
 
@@ -133,8 +133,17 @@ export interface HistoryStore {
   tail(run: RunId, stream: LineStream, n: number): Promise<string[]>;
   /** Rows with minStep <= step < maxStep, in step order, at most `limit`. */
   scan(run: RunId, stream: LineStream, range: { minStep?: number; maxStep?: number; afterSeq?: number; limit: number }): Promise<HistoryRow[]>;
-  /** Last step seen (or null) and the set of keys logged in the history stream. */
-  keys(run: RunId): Promise<{ lastStep: number | null; keys: string[] }>;
+  /** Last step seen (or null) and the keys logged in the history stream: sorted, paged, searchable. */
+  keys(run: RunId, opts?: { search?: string; after?: string; limit?: number }): Promise<{ lastStep: number | null; keys: string[] }>;
+  /**
+   * Per-bucket summaries (count, min, max, last) of one numeric metric of one run, on a plan from
+   * planStepBuckets. Costs O(buckets), not O(points).
+   */
+  buckets(run: RunId, key: string, plan: StepBucketPlan): Promise<Summary[]>;
+  /** Lowest and highest step at which any of `runs` logged `key`, or null. */
+  stepRange(runs: RunId[], key: string): Promise<{ lo: number; hi: number } | null>;
+  /** Makes everything appended so far visible to every reader (derived indexes written). */
+  flush(): Promise<void>;
   /** Removes history rows with step > `step` (rewind). Returns the remaining line count. */
   truncateAfterStep(run: RunId, step: number): Promise<number>;
   /** Console: a line index may be re-sent with new content (progress bars): upsert by index. */

@@ -1,7 +1,10 @@
-import { parseExtendedJson, stringifyExtendedJson, type RunId } from '@cairn/shared';
+import {
+  parseExtendedJson, stringifyExtendedJson, type RunId, type StepBucketPlan, type Summary,
+} from '@cairn/shared';
 import type { Transaction } from 'kysely';
 import type { AppendResult, ConsoleLine, HistoryRow, HistoryStore, LineStream } from '../core/ports.js';
 import type { Database } from './schema.js';
+import { SeriesIndex } from './series-index.js';
 import type { SqlDatabase } from './sql-database.js';
 
 interface StreamState { next_seq: number; next_step: number; last_step: number | null; keys: string }
@@ -12,8 +15,20 @@ interface StreamState { next_seq: number; next_step: number; last_step: number |
  */
 export class SqlHistoryStore implements HistoryStore {
   private readonly db;
-  constructor(private readonly sqlDb: SqlDatabase) {
+  private readonly series: SeriesIndex;
+  private flushTimer: NodeJS.Timeout | null = null;
+
+  /** `flushIntervalMs`: how often new points are written to the columnar index (0 = only when asked). */
+  constructor(private readonly sqlDb: SqlDatabase, opts: { flushIntervalMs?: number } = {}) {
     this.db = sqlDb.db;
+    this.series = new SeriesIndex(sqlDb);
+    const interval = opts.flushIntervalMs ?? 0;
+    if (interval > 0) {
+      this.flushTimer = setInterval(() => {
+        this.series.flush().catch(() => undefined); // retried next tick; raw rows are durable regardless
+      }, interval);
+      this.flushTimer.unref();
+    }
   }
 
   /** Locks the per-run stream state row (PostgreSQL) so concurrent writers get distinct seq/step numbers. */
@@ -29,14 +44,14 @@ export class SqlHistoryStore implements HistoryStore {
 
   async append(run: RunId, stream: LineStream, writer: string, offset: number, lines: string[]): Promise<AppendResult> {
     if (lines.length === 0) return { stored: 0, lineCount: await this.lineCount(run, stream) };
-    return this.db.transaction().execute(async (tx) => {
+    const indexed: { seq: number; step: number; row: Record<string, unknown> }[] = [];
+    const result = await this.db.transaction().execute(async (tx) => {
+      indexed.length = 0; // a retried transaction starts over
       const state = await this.lockState(tx, run, stream);
       const existing = await tx.selectFrom('history_lines').select('line_no').where('run_id', '=', run)
         .where('stream', '=', stream).where('writer', '=', writer)
         .where('line_no', '>=', offset).where('line_no', '<', offset + lines.length).execute();
       const have = new Set(existing.map((r) => r.line_no));
-      const keys = new Set<string>(JSON.parse(state.keys) as string[]);
-      const keyCount = keys.size;
       let { next_seq: seq, next_step: nextStep, last_step: lastStep } = state;
       const rows: Database['history_lines'][] = [];
       lines.forEach((raw, i) => {
@@ -45,17 +60,18 @@ export class SqlHistoryStore implements HistoryStore {
         let data = raw;
         let step: number | null = null;
         if (stream === 'history') {
-          const row = parseExtendedJson(raw) as Record<string, unknown>;
+          let row = parseExtendedJson(raw) as Record<string, unknown>;
           if (typeof row._step === 'number' && Number.isInteger(row._step)) {
             step = row._step;
           } else {
             // Shared mode sends rows without _step: the server assigns the next one (protocol §4.4).
             step = nextStep;
-            data = stringifyExtendedJson({ ...row, _step: step });
+            row = { ...row, _step: step };
+            data = stringifyExtendedJson(row);
           }
-          for (const k of Object.keys(row)) keys.add(k);
           nextStep = Math.max(nextStep, step + 1);
           lastStep = lastStep === null ? step : Math.max(lastStep, step);
+          indexed.push({ seq, step, row });
         }
         rows.push({ run_id: run, stream, writer, line_no: lineNo, seq: seq++, step, data });
       });
@@ -63,13 +79,17 @@ export class SqlHistoryStore implements HistoryStore {
         for (let i = 0; i < rows.length; i += 200) {
           await tx.insertInto('history_lines').values(rows.slice(i, i + 200)).execute();
         }
-        await tx.updateTable('history_state').set({
-          next_seq: seq, next_step: nextStep, last_step: lastStep,
-          ...(keys.size !== keyCount ? { keys: JSON.stringify([...keys]) } : {}),
-        }).where('run_id', '=', run).where('stream', '=', stream).execute();
+        await tx.updateTable('history_state').set({ next_seq: seq, next_step: nextStep, last_step: lastStep })
+          .where('run_id', '=', run).where('stream', '=', stream).execute();
       }
       return { stored: rows.length, lineCount: seq };
     });
+    // Only committed rows reach the index; a crash before its flush is repaired by replaying raw rows.
+    if (indexed.length > 0) {
+      this.series.ingest(run, indexed);
+      if (this.series.shouldFlush()) await this.series.flush();
+    }
+    return result;
   }
 
   async lineCount(run: RunId, stream: LineStream) {
@@ -95,14 +115,24 @@ export class SqlHistoryStore implements HistoryStore {
     return rows.map((r) => ({ seq: r.seq, step: r.step, line: r.data }));
   }
 
-  async keys(run: RunId) {
-    const r = await this.db.selectFrom('history_state').select(['last_step', 'keys']).where('run_id', '=', run)
+  async keys(run: RunId, opts: { search?: string; after?: string; limit?: number } = {}) {
+    const state = await this.db.selectFrom('history_state').select('last_step').where('run_id', '=', run)
       .where('stream', '=', 'history').executeTakeFirst();
-    return { lastStep: r?.last_step ?? null, keys: r ? (JSON.parse(r.keys) as string[]) : [] };
+    const keys = await this.series.listKeys(run, { ...opts, limit: opts.limit ?? 10_000 });
+    return { lastStep: state?.last_step ?? null, keys: keys.map((k) => k.key) };
+  }
+
+  /** Bucketed summaries of one metric for one run (see SeriesIndex.buckets). */
+  buckets(run: RunId, key: string, plan: StepBucketPlan): Promise<Summary[]> {
+    return this.series.buckets(run, key, plan);
+  }
+
+  stepRange(runs: RunId[], key: string) {
+    return this.series.stepRange(runs, key);
   }
 
   async truncateAfterStep(run: RunId, step: number) {
-    return this.db.transaction().execute(async (tx) => {
+    const remaining = await this.db.transaction().execute(async (tx) => {
       await this.lockState(tx, run, 'history');
       await tx.deleteFrom('history_lines').where('run_id', '=', run).where('stream', '=', 'history')
         .where('step', '>', step).execute();
@@ -116,6 +146,8 @@ export class SqlHistoryStore implements HistoryStore {
         .where('run_id', '=', run).where('stream', '=', 'history').execute();
       return maxSeq + 1;
     });
+    await this.series.reset(run);
+    return remaining;
   }
 
   async upsertConsole(run: RunId, writer: string, offset: number, lines: Omit<ConsoleLine, 'writer' | 'lineNo'>[]) {
@@ -157,6 +189,7 @@ export class SqlHistoryStore implements HistoryStore {
   }
 
   async deleteRun(run: RunId) {
+    await this.series.reset(run);
     await this.db.transaction().execute(async (tx) => {
       await tx.deleteFrom('history_lines').where('run_id', '=', run).execute();
       await tx.deleteFrom('console_lines').where('run_id', '=', run).execute();
@@ -164,7 +197,14 @@ export class SqlHistoryStore implements HistoryStore {
     });
   }
 
+  /** Writes pending points to the columnar index (also on a timer, and at close). */
+  flush(): Promise<void> {
+    return this.series.flush();
+  }
+
   async close() {
-    void this.sqlDb;
+    if (this.flushTimer) clearInterval(this.flushTimer);
+    this.flushTimer = null;
+    await this.series.flush();
   }
 }

@@ -144,12 +144,31 @@ export function migrationsFor(dialect: SqlDialect): MigrationProvider {
           .addColumn('count', 'integer', (c) => c.notNull())
           .addColumn('summary', blob, (c) => c.notNull())
           .addColumn('blocks', blob, (c) => c.notNull())
-          .addColumn('points', blob, (c) => c.notNull())
           .addPrimaryKeyConstraint('series_chunks_pk', ['run_id', 'key', 'chunk'])
+          .execute();
+        // Raw points apart from the summaries, so scanning summaries reads small, dense rows.
+        await db.schema.createTable('series_points')
+          .addColumn('run_id', 'bigint', (c) => c.notNull())
+          .addColumn('key', 'text', (c) => c.notNull())
+          .addColumn('chunk', 'bigint', (c) => c.notNull())
+          .addColumn('points', blob, (c) => c.notNull())
+          .addPrimaryKeyConstraint('series_points_pk', ['run_id', 'key', 'chunk'])
           .execute();
         await db.schema.createTable('series_state')
           .addColumn('run_id', 'bigint', (c) => c.primaryKey())
           .addColumn('indexed_seq', 'bigint', (c) => c.notNull())
+          .execute();
+      },
+    },
+    '0003_series_rollups': {
+      async up(db: Db) {
+        await db.schema.createTable('series_rollups')
+          .addColumn('run_id', 'bigint', (c) => c.notNull())
+          .addColumn('key', 'text', (c) => c.notNull())
+          .addColumn('level', 'integer', (c) => c.notNull())
+          .addColumn('node', 'bigint', (c) => c.notNull())
+          .addColumn('summary', dialect === 'postgres' ? 'bytea' : 'blob', (c) => c.notNull())
+          .addPrimaryKeyConstraint('series_rollups_pk', ['run_id', 'key', 'level', 'node'])
           .execute();
       },
     },

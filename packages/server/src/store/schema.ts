@@ -41,8 +41,10 @@ export interface Database {
     run_id: number; key: string; numeric: number; step_lo: number | null; step_hi: number | null; count: number;
   };
   series_chunks: {
-    run_id: number; key: string; chunk: number; count: number; summary: Uint8Array; blocks: Uint8Array; points: Uint8Array;
+    run_id: number; key: string; chunk: number; count: number; summary: Uint8Array; blocks: Uint8Array;
   };
+  series_points: { run_id: number; key: string; chunk: number; points: Uint8Array };
+  series_rollups: { run_id: number; key: string; level: number; node: number; summary: Uint8Array };
   series_state: { run_id: number; indexed_seq: number };
   console_lines: {
     run_id: number; writer: string; line_no: number; seq: number; level: string; label: string | null;

@@ -12,6 +12,14 @@ const SUMMARY_FIELDS = 5;
 
 export const chunkIndexOf = (step: number) => Math.floor(step / CHUNK_STEPS);
 
+/**
+ * Rollups above chunks: a level-L node summarises ROLLUP_FANOUT nodes of level L-1 (level 0 = chunks), so
+ * level 1 spans 2^15 steps, level 2 2^20, level 3 2^25. A read uses the coarsest level no wider than a bucket.
+ */
+export const ROLLUP_FANOUT = 32;
+export const ROLLUP_LEVELS = 3;
+export const nodeSteps = (level: number) => CHUNK_STEPS * ROLLUP_FANOUT ** level;
+
 /** The points of one chunk, sorted by step, one value per step (a re-logged step replaces the value). */
 export class ChunkPoints {
   steps: number[] = [];
@@ -96,6 +104,38 @@ export function encodeChunk(chunkIndex: number, p: ChunkPoints): EncodedChunk {
 const viewOf = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength);
 
 export const decodeSummary = (b: Uint8Array): Summary => readSummary(viewOf(b), 0);
+
+export function encodeSummary(s: Summary): Buffer {
+  const buf = Buffer.alloc(SUMMARY_FIELDS * 8);
+  writeSummary(new DataView(buf.buffer, buf.byteOffset, buf.byteLength), 0, s);
+  return buf;
+}
+
+/**
+ * Folds the block summaries of one chunk straight into per-bucket summaries, without allocating: the hot
+ * loop of a read at block resolution. `bucketOf(i)` maps block i to a bucket index or -1.
+ */
+export function mergeBlocksInto(b: Uint8Array, out: Summary[], bucketOf: (block: number) => number): void {
+  const v = viewOf(b);
+  for (let i = 0; i < BLOCKS_PER_CHUNK; i++) {
+    const o = i * SUMMARY_FIELDS * 8;
+    const count = v.getFloat64(o, true);
+    if (count === 0) continue;
+    const bucket = bucketOf(i);
+    if (bucket < 0) continue;
+    const s = out[bucket]!;
+    s.count += count;
+    const min = v.getFloat64(o + 8, true);
+    const max = v.getFloat64(o + 16, true);
+    if (min < s.min) s.min = min;
+    if (max > s.max) s.max = max;
+    const lastStep = v.getFloat64(o + 32, true);
+    if (lastStep >= s.lastStep) {
+      s.last = v.getFloat64(o + 24, true);
+      s.lastStep = lastStep;
+    }
+  }
+}
 
 export function decodeBlocks(b: Uint8Array): Summary[] {
   const v = viewOf(b);

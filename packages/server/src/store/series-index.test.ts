@@ -60,6 +60,37 @@ for (const backend of sqlBackends()) {
       }
     });
 
+    it('uses rollups for wide buckets, exactly, also over chunks still in memory', async () => {
+      const pts = points(300_000, 3);
+      const index = new SeriesIndex(sqlDb);
+      ingest(index, pts.slice(0, 90_000));
+      await index.flush();
+      ingest(index, pts.slice(90_000)); // in memory: rollups below them must not be trusted
+      for (const n of [1, 2, 3, 9, 40]) {
+        const plan = planStepBuckets(0, 299_999, n);
+        same(await index.buckets(RUN, 'loss', plan), bruteForce(pts, plan));
+      }
+      await index.flush();
+      for (const n of [1, 3, 9]) {
+        const plan = planStepBuckets(0, 299_999, n);
+        same(await index.buckets(RUN, 'loss', plan), bruteForce(pts, plan));
+      }
+    });
+
+    it('answers several runs in one call on one plan', async () => {
+      const index = new SeriesIndex(sqlDb);
+      const a = points(5000);
+      const b = points(8000, 2);
+      index.ingest(RUN, a.map(([step, v], i) => ({ seq: i, step, row: { loss: v } })));
+      index.ingest(8 as RunId, b.map(([step, v], i) => ({ seq: i, step, row: { loss: v } })));
+      await index.flush();
+      const plan = planStepBuckets(0, 7999, 100);
+      const got = await index.bucketsMany([RUN, 8 as RunId, 9 as RunId], 'loss', plan);
+      same(got.get(RUN)!, bruteForce(a, plan));
+      same(got.get(8 as RunId)!, bruteForce(b, plan));
+      expect(got.get(9 as RunId)!.every((s) => s.count === 0)).toBe(true);
+    });
+
     it('keeps the spike in the band at any zoom', async () => {
       const index = new SeriesIndex(sqlDb);
       ingest(index, points(50_000));

@@ -1,36 +1,37 @@
 import {
   addPoint, emptySummary, mergeSummary, parseExtendedJson, type RunId, type StepBucketPlan, type Summary,
 } from '@cairn/shared';
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
+import type { Database } from './schema.js';
 import {
-  BLOCK_STEPS, CHUNK_STEPS, ChunkPoints, chunkIndexOf, decodeBlocks, decodePoints, decodeSummary, encodeChunk,
-  numericLeaves,
+  BLOCK_STEPS, CHUNK_STEPS, ChunkPoints, ROLLUP_FANOUT, ROLLUP_LEVELS, chunkIndexOf, decodePoints, decodeSummary,
+  encodeChunk, encodeSummary, mergeBlocksInto, nodeSteps, numericLeaves,
 } from './series-codec.js';
 import type { SqlDatabase } from './sql-database.js';
 
 interface RunState {
-  /** New points per key and chunk, not yet written to series_chunks. */
+  /** New points per key and chunk, not yet written to series_chunks. Keys with no numbers map to {}. */
   dirty: Map<string, Map<number, ChunkPoints>>;
   /** Highest raw-row seq folded into `dirty` or the stored chunks. */
   seenSeq: number;
   dirtyPoints: number;
-  /** Replay of rows another process (or a previous life of this one) stored but did not index. */
-  catchUp: Promise<void> | null;
 }
 
 export interface SeriesKey { key: string; stepLo: number; stepHi: number; count: number }
 
 /**
  * Columnar index of the numeric history: per run and metric, chunks of CHUNK_STEPS aligned steps with
- * precomputed summaries (chunk, and BLOCK_STEPS blocks), so a bucketed read costs O(buckets).
+ * precomputed summaries (the chunk's, its blocks' of BLOCK_STEPS, and rollups over 32^L chunks), so a
+ * bucketed read on an aligned plan is exact and reads O(buckets) summaries.
  *
  * Raw rows (history_lines) stay the source of truth: new points are kept in memory and written in batches
- * (`flush`), and `series_state.indexed_seq` says how far the stored chunks reflect the raw rows. After a
- * crash, or when another process ingested, the rows past it are replayed from history_lines.
+ * (`flush`); `series_state.indexed_seq` says how far the stored chunks reflect the raw rows. After a crash,
+ * or for rows another process ingested, readers replay the rows past it from history_lines.
  */
 export class SeriesIndex {
   private readonly runs = new Map<number, RunState>();
   private flushing: Promise<void> | null = null;
+  private catchingUp = new Map<number, Promise<void>>();
   private readonly db;
 
   constructor(private readonly sqlDb: SqlDatabase, private readonly maxDirtyPoints = 2_000_000) {
@@ -40,7 +41,7 @@ export class SeriesIndex {
   private state(run: RunId): RunState {
     let s = this.runs.get(run);
     if (!s) {
-      s = { dirty: new Map(), seenSeq: -1, dirtyPoints: 0, catchUp: null };
+      s = { dirty: new Map(), seenSeq: -1, dirtyPoints: 0 };
       this.runs.set(run, s);
     }
     return s;
@@ -51,7 +52,6 @@ export class SeriesIndex {
     const s = this.state(run);
     for (const { seq, step, row } of rows) {
       for (const [key, value] of numericLeaves(row)) this.addDirty(s, key, step, value);
-      // Keys of non-numeric values are still listed; they get no chunks.
       for (const key of Object.keys(row)) if (!s.dirty.has(key)) s.dirty.set(key, new Map());
       if (seq > s.seenSeq) s.seenSeq = seq;
     }
@@ -67,42 +67,48 @@ export class SeriesIndex {
     s.dirtyPoints++;
   }
 
-  get pendingPoints(): number {
+  shouldFlush(): boolean {
     let n = 0;
     for (const s of this.runs.values()) n += s.dirtyPoints;
-    return n;
+    return n >= this.maxDirtyPoints;
   }
 
-  shouldFlush(): boolean {
-    return this.pendingPoints >= this.maxDirtyPoints;
-  }
-
-  /** Replays raw rows past what is indexed (stored or in memory). Cheap when there is nothing to do. */
-  private async catchUp(run: RunId): Promise<void> {
-    const s = this.state(run);
-    while (s.catchUp) await s.catchUp;
-    s.catchUp = (async () => {
-      const stored = await this.db.selectFrom('series_state').select('indexed_seq').where('run_id', '=', run).executeTakeFirst();
-      const from = Math.max(s.seenSeq, stored?.indexed_seq ?? -1);
-      for (let after = from; ;) {
-        const rows = await this.db.selectFrom('history_lines').select(['seq', 'step', 'data']).where('run_id', '=', run)
-          .where('stream', '=', 'history').where('seq', '>', after).orderBy('seq').limit(5000).execute();
-        if (rows.length === 0) break;
-        this.ingest(run, rows.filter((r) => r.step !== null).map((r) => ({
-          seq: r.seq, step: r.step!, row: parseExtendedJson(r.data) as Record<string, unknown>,
-        })));
-        after = rows[rows.length - 1]!.seq;
-        if (after > s.seenSeq) s.seenSeq = after;
+  /** Replays raw rows of `runs` past what is indexed, in one query for all up-to-date runs. */
+  private async catchUp(runs: RunId[]): Promise<void> {
+    if (runs.length === 0) return;
+    const behind = await this.db.selectFrom('history_state as h')
+      .leftJoin('series_state as s', 's.run_id', 'h.run_id')
+      .select(['h.run_id', 'h.next_seq', 's.indexed_seq'])
+      .where('h.run_id', 'in', runs).where('h.stream', '=', 'history').execute();
+    for (const b of behind) {
+      const run = b.run_id as RunId;
+      const seen = Math.max(this.runs.get(run)?.seenSeq ?? -1, b.indexed_seq ?? -1);
+      if (seen >= b.next_seq - 1) continue;
+      let pending = this.catchingUp.get(run);
+      if (!pending) {
+        pending = this.replay(run).finally(() => this.catchingUp.delete(run));
+        this.catchingUp.set(run, pending);
       }
-    })();
-    try {
-      await s.catchUp;
-    } finally {
-      s.catchUp = null;
+      await pending;
     }
   }
 
-  /** Writes every dirty chunk (merged with what is stored) and advances each run's indexed_seq. */
+  private async replay(run: RunId): Promise<void> {
+    const s = this.state(run);
+    const stored = await this.db.selectFrom('series_state').select('indexed_seq').where('run_id', '=', run).executeTakeFirst();
+    for (let after = Math.max(s.seenSeq, stored?.indexed_seq ?? -1); ;) {
+      const rows = await this.db.selectFrom('history_lines').select(['seq', 'step', 'data']).where('run_id', '=', run)
+        .where('stream', '=', 'history').where('seq', '>', after).orderBy('seq').limit(5000).execute();
+      if (rows.length === 0) break;
+      this.ingest(run, rows.filter((r) => r.step !== null).map((r) => ({
+        seq: r.seq, step: r.step!, row: parseExtendedJson(r.data) as Record<string, unknown>,
+      })));
+      after = rows[rows.length - 1]!.seq;
+      if (after > s.seenSeq) s.seenSeq = after;
+    }
+  }
+
+  /** Writes every dirty chunk (merged with what is stored), its rollups, and each run's indexed_seq. */
   async flush(): Promise<void> {
     while (this.flushing) await this.flushing;
     this.flushing = this.flushOnce();
@@ -117,53 +123,19 @@ export class SeriesIndex {
     for (const [runNum, s] of this.runs) {
       if (s.dirty.size === 0) continue;
       const run = runNum as RunId;
-      const dirty = s.dirty;
-      const seenSeq = s.seenSeq;
+      const { dirty, seenSeq } = s;
       s.dirty = new Map();
       s.dirtyPoints = 0;
       try {
         await this.db.transaction().execute(async (tx) => {
-          for (const [key, chunks] of dirty) {
-            let lo = Infinity;
-            let hi = -Infinity;
-            let added = 0;
-            for (const [idx, points] of chunks) {
-              const stored = await tx.selectFrom('series_chunks').select('points').where('run_id', '=', run)
-                .where('key', '=', key).where('chunk', '=', idx).executeTakeFirst();
-              const merged = stored ? decodePoints(stored.points) : new ChunkPoints();
-              const before = merged.size;
-              merged.merge(points);
-              added += merged.size - before;
-              const enc = encodeChunk(idx, merged);
-              lo = Math.min(lo, enc.stepLo);
-              hi = Math.max(hi, enc.stepHi);
-              await tx.insertInto('series_chunks').values({
-                run_id: run, key, chunk: idx, count: enc.count, summary: enc.summary, blocks: enc.blocks, points: enc.points,
-              }).onConflict((oc) => oc.columns(['run_id', 'key', 'chunk']).doUpdateSet({
-                count: enc.count, summary: enc.summary, blocks: enc.blocks, points: enc.points,
-              })).execute();
-            }
-            // Portable upsert: read, combine in JS, write (SQLite's min(a,b) is PostgreSQL's LEAST).
-            const prev = await tx.selectFrom('series_keys').selectAll().where('run_id', '=', run).where('key', '=', key)
-              .executeTakeFirst();
-            const hasPoints = chunks.size > 0;
-            const row = {
-              run_id: run, key,
-              numeric: hasPoints || prev?.numeric === 1 ? 1 : 0,
-              step_lo: minOf(prev?.step_lo ?? null, hasPoints ? lo : null),
-              step_hi: maxOf(prev?.step_hi ?? null, hasPoints ? hi : null),
-              count: (prev?.count ?? 0) + added,
-            };
-            await tx.insertInto('series_keys').values(row).onConflict((oc) => oc.columns(['run_id', 'key']).doUpdateSet({
-              numeric: row.numeric, step_lo: row.step_lo, step_hi: row.step_hi, count: row.count,
-            })).execute();
-          }
+          for (const [key, chunks] of dirty) await this.writeKey(tx, run, key, chunks);
           await tx.insertInto('series_state').values({ run_id: run, indexed_seq: seenSeq })
             .onConflict((oc) => oc.column('run_id').doUpdateSet({ indexed_seq: seenSeq })).execute();
         });
       } catch (e) {
         // Keep the points for the next attempt; raw rows hold them durably either way.
         for (const [key, chunks] of dirty) {
+          if (!s.dirty.has(key)) s.dirty.set(key, new Map());
           for (const p of chunks.values()) for (let i = 0; i < p.size; i++) this.addDirty(s, key, p.steps[i]!, p.values[i]!);
         }
         throw e;
@@ -171,27 +143,82 @@ export class SeriesIndex {
     }
   }
 
-  /** Forgets a run (deleted or rewound): its rows are gone or will be replayed. */
-  async reset(run: RunId, keepBelowStep?: number): Promise<void> {
+  private async writeKey(tx: Transaction<Database>, run: RunId, key: string, chunks: Map<number, ChunkPoints>) {
+    let lo: number | null = null;
+    let hi: number | null = null;
+    let added = 0;
+    for (const [idx, points] of chunks) {
+      const stored = await tx.selectFrom('series_points').select('points').where('run_id', '=', run)
+        .where('key', '=', key).where('chunk', '=', idx).executeTakeFirst();
+      const merged = stored ? decodePoints(stored.points) : new ChunkPoints();
+      const before = merged.size;
+      merged.merge(points);
+      added += merged.size - before;
+      const enc = encodeChunk(idx, merged);
+      lo = lo === null ? enc.stepLo : Math.min(lo, enc.stepLo);
+      hi = hi === null ? enc.stepHi : Math.max(hi, enc.stepHi);
+      await tx.insertInto('series_chunks').values({
+        run_id: run, key, chunk: idx, count: enc.count, summary: enc.summary, blocks: enc.blocks,
+      }).onConflict((oc) => oc.columns(['run_id', 'key', 'chunk']).doUpdateSet({
+        count: enc.count, summary: enc.summary, blocks: enc.blocks,
+      })).execute();
+      await tx.insertInto('series_points').values({ run_id: run, key, chunk: idx, points: enc.points })
+        .onConflict((oc) => oc.columns(['run_id', 'key', 'chunk']).doUpdateSet({ points: enc.points })).execute();
+    }
+    await this.writeRollups(tx, run, key, [...chunks.keys()]);
+    // Portable upsert: read, combine in JS, write (SQLite's min(a,b) is PostgreSQL's LEAST).
+    const prev = await tx.selectFrom('series_keys').selectAll().where('run_id', '=', run).where('key', '=', key)
+      .executeTakeFirst();
+    const row = {
+      run_id: run, key,
+      numeric: chunks.size > 0 || prev?.numeric === 1 ? 1 : 0,
+      step_lo: minOf(prev?.step_lo ?? null, lo),
+      step_hi: maxOf(prev?.step_hi ?? null, hi),
+      count: (prev?.count ?? 0) + added,
+    };
+    await tx.insertInto('series_keys').values(row).onConflict((oc) => oc.columns(['run_id', 'key']).doUpdateSet({
+      numeric: row.numeric, step_lo: row.step_lo, step_hi: row.step_hi, count: row.count,
+    })).execute();
+  }
+
+  /** Recomputes the rollup nodes above the touched chunks, level by level, from the level below. */
+  private async writeRollups(tx: Transaction<Database>, run: RunId, key: string, touchedChunks: number[]) {
+    let touched = touchedChunks;
+    for (let level = 1; level <= ROLLUP_LEVELS && touched.length > 0; level++) {
+      const nodes = [...new Set(touched.map((i) => Math.floor(i / ROLLUP_FANOUT)))];
+      for (const node of nodes) {
+        const lo = node * ROLLUP_FANOUT;
+        const hi = lo + ROLLUP_FANOUT - 1;
+        const children = level === 1
+          ? await tx.selectFrom('series_chunks').select('summary').where('run_id', '=', run).where('key', '=', key)
+            .where('chunk', '>=', lo).where('chunk', '<=', hi).execute()
+          : await tx.selectFrom('series_rollups').select('summary').where('run_id', '=', run).where('key', '=', key)
+            .where('level', '=', level - 1).where('node', '>=', lo).where('node', '<=', hi).execute();
+        const total = emptySummary();
+        for (const c of children) mergeSummary(total, decodeSummary(c.summary));
+        const summary = encodeSummary(total);
+        await tx.insertInto('series_rollups').values({ run_id: run, key, level, node, summary })
+          .onConflict((oc) => oc.columns(['run_id', 'key', 'level', 'node']).doUpdateSet({ summary })).execute();
+      }
+      touched = nodes;
+    }
+  }
+
+  /** Forgets a run's index (deleted, or rewound: then its remaining raw rows are replayed on next read). */
+  async reset(run: RunId): Promise<void> {
     this.runs.delete(run);
     await this.db.transaction().execute(async (tx) => {
-      if (keepBelowStep === undefined) {
-        await tx.deleteFrom('series_chunks').where('run_id', '=', run).execute();
-        await tx.deleteFrom('series_keys').where('run_id', '=', run).execute();
-        await tx.deleteFrom('series_state').where('run_id', '=', run).execute();
-        return;
-      }
-      // Rewind: drop every chunk and replay the kept rows (rewinds are rare; correctness over speed).
       await tx.deleteFrom('series_chunks').where('run_id', '=', run).execute();
+      await tx.deleteFrom('series_points').where('run_id', '=', run).execute();
+      await tx.deleteFrom('series_rollups').where('run_id', '=', run).execute();
       await tx.deleteFrom('series_keys').where('run_id', '=', run).execute();
-      await tx.insertInto('series_state').values({ run_id: run, indexed_seq: -1 })
-        .onConflict((oc) => oc.column('run_id').doUpdateSet({ indexed_seq: -1 })).execute();
+      await tx.deleteFrom('series_state').where('run_id', '=', run).execute();
     });
   }
 
-  /** Metric keys of a run, sorted, paged, optionally filtered by a substring. */
+  /** Metric keys of a run, sorted, paged, optionally filtered by a case-insensitive substring. */
   async listKeys(run: RunId, opts: { search?: string; after?: string; limit: number; numericOnly?: boolean }): Promise<SeriesKey[]> {
-    await this.catchUp(run);
+    await this.catchUp([run]);
     await this.flush();
     let q = this.db.selectFrom('series_keys').select(['key', 'step_lo', 'step_hi', 'count']).where('run_id', '=', run);
     if (opts.numericOnly) q = q.where('numeric', '=', 1);
@@ -204,11 +231,11 @@ export class SeriesIndex {
     return rows.map((r) => ({ key: r.key, stepLo: r.step_lo ?? 0, stepHi: r.step_hi ?? 0, count: r.count }));
   }
 
-  /** Step range of a key over several runs (for the default x range of a chart). */
+  /** Step range of a key over several runs (the default x range of a chart). */
   async stepRange(runs: RunId[], key: string): Promise<{ lo: number; hi: number } | null> {
-    for (const run of runs) await this.catchUp(run);
-    await this.flush();
     if (runs.length === 0) return null;
+    await this.catchUp(runs);
+    await this.flush();
     const r = await this.db.selectFrom('series_keys')
       .select((eb) => [eb.fn.min('step_lo').as('lo'), eb.fn.max('step_hi').as('hi')])
       .where('run_id', 'in', runs).where('key', '=', key).where('numeric', '=', 1).executeTakeFirst();
@@ -216,56 +243,111 @@ export class SeriesIndex {
     return { lo: Number(r.lo), hi: Number(r.hi) };
   }
 
-  /**
-   * Per-bucket summaries of `key` for one run. Plans come from planStepBuckets: widths are powers of two
-   * aligned to their size, so each bucket is a whole number of chunks (width ≥ CHUNK_STEPS) or of blocks
-   * (width ≥ BLOCK_STEPS) and the answer is exact while reading O(buckets) summaries.
-   */
   async buckets(run: RunId, key: string, plan: StepBucketPlan): Promise<Summary[]> {
-    await this.catchUp(run);
-    const out = Array.from({ length: plan.count }, emptySummary);
+    return (await this.bucketsMany([run], key, plan)).get(run)!;
+  }
+
+  /**
+   * Per-bucket summaries of `key` for several runs on one shared plan (from planStepBuckets: widths are
+   * powers of two aligned to their size). Each bucket is then a whole number of stored nodes at the
+   * coarsest level no wider than the bucket, so the answer is exact and one query per level reads
+   * O(buckets) summaries per run.
+   */
+  async bucketsMany(runs: RunId[], key: string, plan: StepBucketPlan): Promise<Map<RunId, Summary[]>> {
+    await this.catchUp(runs);
+    const out = new Map(runs.map((r) => [r, Array.from({ length: plan.count }, emptySummary)]));
+    if (runs.length === 0) return out;
     const end = plan.start + plan.width * plan.count; // exclusive
+    const bucketOfStep = (step: number) => {
+      const b = Math.floor((step - plan.start) / plan.width);
+      return b >= 0 && b < plan.count ? b : -1;
+    };
     const firstChunk = chunkIndexOf(plan.start);
     const lastChunk = chunkIndexOf(end - 1);
-    const bucketOfStep = (step: number) => Math.floor((step - plan.start) / plan.width);
-    const dirty = this.runs.get(run)?.dirty.get(key);
-    const pending = new Set<number>();
-    if (dirty) for (const idx of dirty.keys()) if (idx >= firstChunk && idx <= lastChunk) pending.add(idx);
+    // Chunks with points still in memory are summarised from stored + new points.
+    const pending = new Map<RunId, Set<number>>();
+    for (const run of runs) {
+      const dirty = this.runs.get(run)?.dirty.get(key);
+      if (!dirty) continue;
+      const set = new Set([...dirty.keys()].filter((i) => i >= firstChunk && i <= lastChunk));
+      if (set.size > 0) pending.set(run, set);
+    }
+    const isPending = (run: RunId, chunk: number) => pending.get(run)?.has(chunk) ?? false;
 
-    const level = plan.width >= CHUNK_STEPS ? 'summary' : plan.width >= BLOCK_STEPS ? 'blocks' : 'points';
-    const rows = await this.db.selectFrom('series_chunks').select(['chunk', level === 'summary' ? 'summary' : level === 'blocks' ? 'blocks' : 'points'])
-      .where('run_id', '=', run).where('key', '=', key).where('chunk', '>=', firstChunk).where('chunk', '<=', lastChunk)
-      .orderBy('chunk').execute() as { chunk: number; summary?: Uint8Array; blocks?: Uint8Array; points?: Uint8Array }[];
-
-    const addPoints = (p: ChunkPoints) => {
-      for (let i = 0; i < p.size; i++) {
-        const b = bucketOfStep(p.steps[i]!);
-        if (b >= 0 && b < plan.count) addPoint(out[b]!, p.steps[i]!, p.values[i]!);
+    let level = 0;
+    while (level < ROLLUP_LEVELS && plan.width >= nodeSteps(level + 1)) level++;
+    if (level > 0) {
+      // Rollup nodes hide which chunks are pending: use them only where no chunk below is pending.
+      const span = ROLLUP_FANOUT ** level;
+      const rows = await this.db.selectFrom('series_rollups').select(['run_id', 'node', 'summary'])
+        .where('run_id', 'in', runs).where('key', '=', key).where('level', '=', level)
+        .where('node', '>=', Math.floor(firstChunk / span)).where('node', '<=', Math.floor(lastChunk / span)).execute();
+      const dirtyNodes = new Set<string>();
+      for (const [run, set] of pending) for (const c of set) dirtyNodes.add(`${run}:${Math.floor(c / span)}`);
+      for (const r of rows) {
+        if (dirtyNodes.has(`${r.run_id}:${r.node}`)) continue;
+        const b = bucketOfStep(r.node * nodeSteps(level));
+        if (b >= 0) mergeSummary(out.get(r.run_id as RunId)![b]!, decodeSummary(r.summary));
       }
-    };
-    for (const row of rows) {
-      if (pending.has(row.chunk)) continue; // merged with its dirty points below
-      if (row.summary) {
-        const b = bucketOfStep(row.chunk * CHUNK_STEPS);
-        if (b >= 0 && b < plan.count) mergeSummary(out[b]!, decodeSummary(row.summary));
-      } else if (row.blocks) {
-        decodeBlocks(row.blocks).forEach((block, i) => {
-          const b = bucketOfStep(row.chunk * CHUNK_STEPS + i * BLOCK_STEPS);
-          if (b >= 0 && b < plan.count) mergeSummary(out[b]!, block);
-        });
-      } else if (row.points) {
-        addPoints(decodePoints(row.points));
+      // Chunks under dirty nodes: read at chunk resolution.
+      for (const [run, set] of pending) {
+        const nodes = new Set([...set].map((c) => Math.floor(c / span)));
+        for (const node of nodes) await this.readChunks(run, key, node * span, node * span + span - 1, 'summary', out.get(run)!, bucketOfStep, pending);
+      }
+    } else {
+      const rows = plan.width >= BLOCK_STEPS
+        ? await this.db.selectFrom('series_chunks').select(['run_id', 'chunk', plan.width >= CHUNK_STEPS ? 'summary' : 'blocks'])
+          .where('run_id', 'in', runs).where('key', '=', key).where('chunk', '>=', firstChunk).where('chunk', '<=', lastChunk)
+          .execute() as { run_id: number; chunk: number; summary?: Uint8Array; blocks?: Uint8Array }[]
+        : await this.db.selectFrom('series_points').select(['run_id', 'chunk', 'points'])
+          .where('run_id', 'in', runs).where('key', '=', key).where('chunk', '>=', firstChunk).where('chunk', '<=', lastChunk)
+          .execute();
+      for (const r of rows) {
+        const run = r.run_id as RunId;
+        if (isPending(run, r.chunk)) continue;
+        foldChunk(r, out.get(run)!, bucketOfStep);
       }
     }
-    for (const idx of pending) {
-      // Chunks with points still in memory: stored points + new points, summarised exactly.
-      const stored = await this.db.selectFrom('series_chunks').select('points').where('run_id', '=', run)
-        .where('key', '=', key).where('chunk', '=', idx).executeTakeFirst();
-      const merged = stored ? decodePoints(stored.points) : new ChunkPoints();
-      merged.merge(dirty!.get(idx)!);
-      addPoints(merged);
+    for (const [run, set] of pending) {
+      const dirty = this.runs.get(run)?.dirty.get(key);
+      for (const idx of set) {
+        const stored = await this.db.selectFrom('series_points').select('points').where('run_id', '=', run)
+          .where('key', '=', key).where('chunk', '=', idx).executeTakeFirst();
+        const merged = stored ? decodePoints(stored.points) : new ChunkPoints();
+        const fresh = dirty?.get(idx);
+        if (fresh) merged.merge(fresh);
+        const target = out.get(run)!;
+        for (let i = 0; i < merged.size; i++) {
+          const b = bucketOfStep(merged.steps[i]!);
+          if (b >= 0) addPoint(target[b]!, merged.steps[i]!, merged.values[i]!);
+        }
+      }
     }
     return out;
+  }
+
+  private async readChunks(run: RunId, key: string, lo: number, hi: number, resolution: 'summary',
+    target: Summary[], bucketOfStep: (s: number) => number, pending: Map<RunId, Set<number>>) {
+    const rows = await this.db.selectFrom('series_chunks').select(['run_id', 'chunk', resolution])
+      .where('run_id', '=', run).where('key', '=', key).where('chunk', '>=', lo).where('chunk', '<=', hi).execute();
+    for (const r of rows) if (!pending.get(run)?.has(r.chunk)) foldChunk(r, target, bucketOfStep);
+  }
+}
+
+function foldChunk(r: { chunk: number; summary?: Uint8Array; blocks?: Uint8Array; points?: Uint8Array },
+  target: Summary[], bucketOfStep: (s: number) => number) {
+  const base = r.chunk * CHUNK_STEPS;
+  if (r.summary) {
+    const b = bucketOfStep(base);
+    if (b >= 0) mergeSummary(target[b]!, decodeSummary(r.summary));
+  } else if (r.blocks) {
+    mergeBlocksInto(r.blocks, target, (i) => bucketOfStep(base + i * BLOCK_STEPS));
+  } else if (r.points) {
+    const p = decodePoints(r.points);
+    for (let i = 0; i < p.size; i++) {
+      const b = bucketOfStep(p.steps[i]!);
+      if (b >= 0) addPoint(target[b]!, p.steps[i]!, p.values[i]!);
+    }
   }
 }
 
