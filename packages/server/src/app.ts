@@ -5,6 +5,7 @@ import { registerFileStreamRoute } from './http/file-stream-route.js';
 import { registerGraphqlRoute } from './http/graphql/route.js';
 import { registerHealthRoutes } from './http/health-routes.js';
 import { registerStorageRoutes } from './http/storage-routes.js';
+import { registerUiApiRoutes } from './http/ui-api-routes.js';
 import { DomainError } from './core/errors.js';
 
 export interface AppDeps {
@@ -40,5 +41,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerGraphqlRoute(app, deps.services, deps.publicUrl);
   registerFileStreamRoute(app, deps.services, deps.fileStreamBodyLimit);
   await registerStorageRoutes(app, deps.services);
+  registerUiApiRoutes(app, deps.services);
   return app;
 }

@@ -89,6 +89,8 @@ export interface MetaStore {
   // runs
   findRun(projectId: ProjectId, name: string): Promise<Run | null>;
   findRunById(id: RunId): Promise<Run | null>;
+  /** The runs of a project with these names (missing names are simply absent). */
+  findRuns(projectId: ProjectId, names: string[]): Promise<Run[]>;
   /** Inserts a run with the next number of its project; if it already exists returns it with inserted=false. */
   insertRun(input: NewRun, displayNameFor: (runNumber: number) => string): Promise<{ run: Run; inserted: boolean }>;
   updateRun(id: RunId, patch: RunPatch): Promise<Run>;
@@ -142,6 +144,8 @@ export interface HistoryStore {
   buckets(run: RunId, key: string, plan: StepBucketPlan): Promise<Summary[]>;
   /** Lowest and highest step at which any of `runs` logged `key`, or null. */
   stepRange(runs: RunId[], key: string): Promise<{ lo: number; hi: number } | null>;
+  /** Like `buckets`, for several runs on one shared plan, in as few reads as the store can. */
+  bucketsMany(runs: RunId[], key: string, plan: StepBucketPlan): Promise<Map<RunId, Summary[]>>;
   /** Makes everything appended so far visible to every reader (derived indexes written). */
   flush(): Promise<void>;
   /** Removes history rows with step > `step` (rewind). Returns the remaining line count. */

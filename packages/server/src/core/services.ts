@@ -3,6 +3,7 @@ import { AuthService } from './auth.js';
 import { CrashMonitor } from './crash-monitor.js';
 import { FileStreamService } from './file-stream.js';
 import type { Logger } from './logger.js';
+import { MetricsService } from './metrics.js';
 import type { BlobStore, HistoryStore, MetaStore } from './ports.js';
 import { RunFileService } from './run-files.js';
 import { RunService, RunStreamReader } from './runs.js';
@@ -31,6 +32,7 @@ export function createServices(deps: CoreDeps) {
     deps.meta, deps.heartbeatTimeoutSeconds * 1000, deps.crashCheckIntervalSeconds * 1000, deps.log,
   );
   const streams = new RunStreamReader(deps.history);
-  return { access, auth, signer, runs, streams, fileStream, runFiles, crashMonitor, meta: deps.meta };
+  const metrics = new MetricsService(deps.meta, deps.history, access);
+  return { access, auth, signer, runs, streams, metrics, fileStream, runFiles, crashMonitor, meta: deps.meta };
 }
 export type Services = ReturnType<typeof createServices>;

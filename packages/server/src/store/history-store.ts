@@ -61,10 +61,11 @@ export class SqlHistoryStore implements HistoryStore {
         let step: number | null = null;
         if (stream === 'history') {
           let row = parseExtendedJson(raw) as Record<string, unknown>;
-          if (typeof row._step === 'number' && Number.isInteger(row._step)) {
+          if (writer === '' && typeof row._step === 'number' && Number.isInteger(row._step)) {
             step = row._step;
           } else {
-            // Shared mode sends rows without _step: the server assigns the next one (protocol §4.4).
+            // Shared-mode writers (writer != '') send no _step (SDK <= 0.28) or their own per-process
+            // counter (0.31): either way the server assigns the next step, so writers never collide (§4.4).
             step = nextStep;
             row = { ...row, _step: step };
             data = stringifyExtendedJson(row);
@@ -125,6 +126,10 @@ export class SqlHistoryStore implements HistoryStore {
   /** Bucketed summaries of one metric for one run (see SeriesIndex.buckets). */
   buckets(run: RunId, key: string, plan: StepBucketPlan): Promise<Summary[]> {
     return this.series.buckets(run, key, plan);
+  }
+
+  bucketsMany(runs: RunId[], key: string, plan: StepBucketPlan) {
+    return this.series.bucketsMany(runs, key, plan);
   }
 
   stepRange(runs: RunId[], key: string) {

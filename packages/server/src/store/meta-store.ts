@@ -188,6 +188,15 @@ export class KyselyMetaStore implements MetaStore {
     const r = await this.db.selectFrom('runs').selectAll().where('id', '=', id).executeTakeFirst();
     return r ? toRun(r) : null;
   }
+  async findRuns(projectId: ProjectId, names: string[]) {
+    const out: Run[] = [];
+    for (let i = 0; i < names.length; i += 500) {
+      const rows = await this.db.selectFrom('runs').selectAll().where('project_id', '=', projectId)
+        .where('name', 'in', names.slice(i, i + 500)).execute();
+      out.push(...rows.map(toRun));
+    }
+    return out;
+  }
   async insertRun(input: NewRun, displayNameFor: (runNumber: number) => string) {
     try {
       const run = await this.db.transaction().execute(async (tx) => {
