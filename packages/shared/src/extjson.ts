@@ -11,7 +11,10 @@ export function parseExtendedJson(text: string): unknown {
   }
 }
 
-const MARK = '\u0000cairn:';
+// Stand-in for a bare token while JSON.parse/stringify run. The random part keeps a user string that
+// happens to look like it (e.g. "\u0000cairn:NaN") from being turned into a number.
+const NONCE = Array.from(globalThis.crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, '0')).join('');
+const MARK = `\u0000cairn:${NONCE}:`;
 
 /** Quotes bare NaN/±Infinity tokens that stand outside strings, so JSON.parse can read them. */
 function replaceBareTokens(text: string): string {
@@ -71,4 +74,18 @@ export function stringifyExtendedJson(value: unknown): string {
   if (!hasSpecial) return json;
   const quoted = new RegExp(`"${MARK.replace('\u0000', '\\\\u0000')}(NaN|-?Infinity)"`, 'g');
   return json.replace(quoted, '$1');
+}
+
+/** Strict JSON for an extended-JSON document: NaN/±Infinity become null (for SQL JSON functions). */
+export function toStrictJson(text: string): string {
+  try {
+    JSON.parse(text);
+    return text;
+  } catch {
+    try {
+      return JSON.stringify(parseExtendedJson(text));
+    } catch {
+      return '{}'; // callers validate documents before storing; never fail a write over its query copy
+    }
+  }
 }

@@ -61,6 +61,34 @@ export interface RunFile {
   mimetype: string | null; uploaded: boolean; updatedAt: Date;
 }
 
+// ---------- Run queries: MongoDB-style filters parsed by core/run-filter.ts ----------
+
+export type RunColumn =
+  | 'state' | 'name' | 'displayName' | 'tags' | 'group' | 'jobType' | 'createdAt' | 'updatedAt' | 'heartbeatAt'
+  | 'host' | 'username' | 'notes' | 'sweep';
+
+export type FieldRef =
+  | { kind: 'column'; column: RunColumn }
+  /** A path into the wrapped config (`{"lr": {"value": 0.1}}` → ["lr", "value"]). */
+  | { kind: 'config'; path: string[] }
+  | { kind: 'summary'; path: string[] };
+
+export type Scalar = string | number | boolean | null;
+export type CompareOp = 'eq' | 'ne' | 'gt' | 'gte' | 'lt' | 'lte';
+
+export type FilterNode =
+  | { type: 'and' | 'or' | 'nor'; children: FilterNode[] }
+  | { type: 'not'; child: FilterNode }
+  | { type: 'compare'; field: FieldRef; op: CompareOp; value: Scalar }
+  | { type: 'in'; field: FieldRef; values: Scalar[]; negate: boolean }
+  | { type: 'exists'; field: FieldRef; exists: boolean }
+  | { type: 'regex'; field: FieldRef; pattern: string; caseInsensitive: boolean }
+  | { type: 'true' };
+
+export interface RunOrder { field: FieldRef; descending: boolean }
+
+export interface RunQuery { filter: FilterNode; order: RunOrder; offset: number; limit: number }
+
 export interface MetaStore {
   // entities and users
   findEntityByName(name: string): Promise<Entity | null>;
@@ -97,6 +125,9 @@ export interface MetaStore {
   deleteRun(id: RunId): Promise<void>;
   listRuns(projectId: ProjectId): Promise<Run[]>;
   /** Runs in `states` whose heartbeat is older than `before`. */
+  /** One page of a project's runs matching a filter, in order (parameterised SQL on every backend). */
+  queryRuns(projectId: ProjectId, query: RunQuery): Promise<Run[]>;
+  countRuns(projectId: ProjectId, filter: FilterNode): Promise<number>;
   findStaleRuns(states: RunState[], before: Date): Promise<Run[]>;
   /** Moves a run from one of `from` to `to` only if it is still stale: no lost revival races. */
   markStale(id: RunId, from: RunState[], to: RunState, before: Date): Promise<boolean>;

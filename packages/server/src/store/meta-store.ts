@@ -1,7 +1,8 @@
-import type { Selectable } from 'kysely';
-import type { EntityId, ProjectId, RunId, UserId } from '@cairn/shared';
+import type { RawBuilder, Selectable } from 'kysely';
+import { RunQuerySql } from './run-query.js';
+import { toStrictJson, type EntityId, type ProjectId, type RunId, type UserId } from '@cairn/shared';
 import type {
-  ApiKeyRecord, Entity, EntityType, MetaStore, NewRun, Project, Run, RunFile, RunPatch, RunState, User,
+  ApiKeyRecord, Entity, EntityType, FilterNode, MetaStore, NewRun, Project, Run, RunFile, RunPatch, RunQuery, RunState, User,
 } from '../core/ports.js';
 import type { Database } from './schema.js';
 import type { SqlDatabase } from './sql-database.js';
@@ -36,14 +37,20 @@ const toRunFile = (r: Selectable<Database['run_files']>): RunFile => ({
   mimetype: r.mimetype, uploaded: r.uploaded === 1, updatedAt: new Date(r.updated_at),
 });
 
-type RunUpdate = Partial<Omit<Database['runs'], 'id'>>;
+type RunUpdate = Partial<Omit<Database['runs'], 'id' | 'config_q' | 'summary_q'>> & { config_q?: string; summary_q?: string };
 
 function runColumns(patch: RunPatch): RunUpdate {
   const out: RunUpdate = {};
   if (patch.displayName !== undefined) out.display_name = patch.displayName;
   if (patch.state !== undefined) out.state = patch.state;
-  if (patch.config !== undefined) out.config = patch.config;
-  if (patch.summary !== undefined) out.summary = patch.summary;
+  if (patch.config !== undefined) {
+    out.config = patch.config;
+    out.config_q = toStrictJson(patch.config);
+  }
+  if (patch.summary !== undefined) {
+    out.summary = patch.summary;
+    out.summary_q = toStrictJson(patch.summary);
+  }
   if (patch.systemMetrics !== undefined) out.system_metrics = patch.systemMetrics;
   if (patch.tags !== undefined) out.tags = JSON.stringify(patch.tags);
   if (patch.notes !== undefined) out.notes = patch.notes;
@@ -208,6 +215,7 @@ export class KyselyMetaStore implements MetaStore {
           project_id: input.projectId, name: input.name, number, user_id: input.userId,
           display_name: input.displayName ?? displayNameFor(number), state: input.state ?? 'running',
           config: input.config ?? '{}', summary: input.summary ?? '{}', system_metrics: input.systemMetrics ?? '{}',
+          config_q: toStrictJson(input.config ?? '{}'), summary_q: toStrictJson(input.summary ?? '{}'),
           tags: JSON.stringify(input.tags ?? []), notes: input.notes ?? null, description: input.description ?? null,
           group_name: input.groupName ?? null, job_type: input.jobType ?? null, host: input.host ?? null,
           program: input.program ?? null, commit_sha: input.commit ?? null, repo: input.repo ?? null,
@@ -241,6 +249,20 @@ export class KyselyMetaStore implements MetaStore {
     const rows = await this.db.selectFrom('runs').selectAll().where('project_id', '=', projectId)
       .orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
     return rows.map(toRun);
+  }
+  async queryRuns(projectId: ProjectId, query: RunQuery) {
+    const q = new RunQuerySql(this.sqlDb.dialect);
+    const rows = await this.db.selectFrom('runs').selectAll().where('project_id', '=', projectId)
+      .where(q.where(query.filter) as RawBuilder<boolean>)
+      .orderBy(q.orderBy(query.order) as RawBuilder<never>)
+      .limit(query.limit).offset(query.offset).execute();
+    return rows.map(toRun);
+  }
+  async countRuns(projectId: ProjectId, filter: FilterNode) {
+    const q = new RunQuerySql(this.sqlDb.dialect);
+    const r = await this.db.selectFrom('runs').select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('project_id', '=', projectId).where(q.where(filter) as RawBuilder<boolean>).executeTakeFirstOrThrow();
+    return Number(r.n);
   }
   async findStaleRuns(states: RunState[], before: Date) {
     const rows = await this.db.selectFrom('runs').selectAll().where('state', 'in', states)

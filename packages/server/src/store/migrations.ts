@@ -172,6 +172,16 @@ export function migrationsFor(dialect: SqlDialect): MigrationProvider {
           .execute();
       },
     },
+    '0004_run_query_columns': {
+      async up(db: Db) {
+        // Strict-JSON copies of config and summary (NaN/±Infinity as null) for filters and sorting:
+        // PostgreSQL's jsonb rejects the SDK's bare tokens, and SQLite's JSON functions need valid JSON.
+        const json = dialect === 'postgres' ? 'jsonb' : 'text';
+        await db.schema.alterTable('runs').addColumn('config_q', json, (c) => c.notNull().defaultTo('{}')).execute();
+        await db.schema.alterTable('runs').addColumn('summary_q', json, (c) => c.notNull().defaultTo('{}')).execute();
+        await db.schema.createIndex('runs_project_created').on('runs').columns(['project_id', 'created_at']).execute();
+      },
+    },
   };
   return { getMigrations: async () => migrations };
 }

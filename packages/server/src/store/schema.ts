@@ -26,6 +26,7 @@ export interface Database {
     job_type: string | null; host: string | null; program: string | null; commit_sha: string | null;
     repo: string | null; sweep_name: string | null; exit_code: number | null; stop_requested: number;
     created_at: number; updated_at: number; heartbeat_at: number;
+    config_q: Generated<string>; summary_q: Generated<string>;
   };
   run_files: {
     run_id: number; name: string; blob_key: string; size_bytes: number; md5: string | null;

@@ -16,6 +16,26 @@ export function openSqliteDatabase(file: string): SqlDatabase {
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('busy_timeout = 10000');
   sqlite.pragma('foreign_keys = ON');
+  registerRegexp(sqlite);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+/**
+ * `regexp(pattern, text, caseInsensitive)` for run filters. Patterns were vetted by core/run-filter.ts
+ * (no nested repetition, backreferences or lookarounds), and inputs are capped, so matching stays linear.
+ */
+function registerRegexp(sqlite: BetterSqlite3.Database) {
+  const cache = new Map<string, RegExp>();
+  sqlite.function('regexp', { deterministic: true }, (pattern: unknown, text: unknown, ci: unknown) => {
+    if (typeof pattern !== 'string' || typeof text !== 'string') return null;
+    const cacheKey = `${ci ? 'i' : ''}:${pattern}`;
+    let re = cache.get(cacheKey);
+    if (!re) {
+      if (cache.size > 1000) cache.clear();
+      re = new RegExp(pattern, ci ? 'iu' : 'u');
+      cache.set(cacheKey, re);
+    }
+    return re.test(text.length > 100_000 ? text.slice(0, 100_000) : text) ? 1 : 0;
+  });
 }
