@@ -4,6 +4,7 @@ import type { AccessPolicy } from './access.js';
 import type { Viewer } from './auth.js';
 import { DomainError, ErrorCodes, invalidInput } from './errors.js';
 import { generateRunDisplayName } from './names.js';
+import { parseRunFilter, parseRunOrder } from './run-filter.js';
 import type { Entity, HistoryStore, MetaStore, Project, Run, RunPatch, RunState } from './ports.js';
 
 export interface UpsertRunInput {
@@ -186,6 +187,22 @@ export class RunService {
     return { project, entity, inserted: existing === null };
   }
 
+  /** The public API's runs query: a MongoDB-style filter, an order, one page (protocol §8.1). */
+  async query(viewer: Viewer, entityName: string | null | undefined, projectName: string,
+    opts: { filters?: string | null; order?: string | null; offset: number; limit: number }): Promise<RunInProject[]> {
+    const { entity, project } = await this.access.project(viewer, entityName, projectName);
+    const runs = await this.meta.queryRuns(project.id, {
+      filter: parseRunFilter(opts.filters), order: parseRunOrder(opts.order),
+      offset: Math.max(opts.offset, 0), limit: Math.min(Math.max(opts.limit, 0), 1000),
+    });
+    return runs.map((run) => ({ run, project, entity }));
+  }
+
+  async count(viewer: Viewer, entityName: string | null | undefined, projectName: string, filters?: string | null): Promise<number> {
+    const { project } = await this.access.project(viewer, entityName, projectName);
+    return this.meta.countRuns(project.id, parseRunFilter(filters));
+  }
+
   async listRuns(viewer: Viewer, entityName: string | null | undefined, projectName: string): Promise<RunInProject[]> {
     const { entity, project } = await this.access.project(viewer, entityName, projectName);
     const runs = await this.meta.listRuns(project.id);
@@ -218,5 +235,55 @@ export class RunStreamReader {
   keys = (run: Run) => this.history.keys(run.id);
   scan = (run: Run, stream: 'history' | 'events', range: { minStep?: number; maxStep?: number; limit: number }) =>
     this.history.scan(run.id, stream, range);
+  /**
+   * `run.history(keys, samples)`: rows that have every key, projected to them, evenly down-sampled to at
+   * most `samples` keeping the first and last (protocol §8.2). minStep/maxStep bound the steps (inclusive).
+   */
+  async sampled(run: Run, spec: { keys: string[]; samples: number; minStep?: number; maxStep?: number }): Promise<Record<string, unknown>[]> {
+    const matching: Record<string, unknown>[] = [];
+    let afterStep = spec.minStep !== undefined ? spec.minStep - 1 : undefined;
+    for (;;) {
+      const page = await this.history.scan(run.id, 'history', {
+        ...(afterStep !== undefined ? { minStep: afterStep + 1 } : {}),
+        ...(spec.maxStep !== undefined ? { maxStep: spec.maxStep + 1 } : {}),
+        limit: 10_000,
+      });
+      for (const row of page) {
+        const data = parseExtendedJson(row.line) as Record<string, unknown>;
+        if (spec.keys.every((k) => k in data)) matching.push(Object.fromEntries(spec.keys.map((k) => [k, data[k]])));
+      }
+      if (page.length < 10_000) break;
+      afterStep = page[page.length - 1]!.step ?? undefined;
+      if (afterStep === undefined) break;
+    }
+    return downsample(matching, spec.samples);
+  }
+
+  /** `run.history(samples=N)` without keys: every row, evenly down-sampled to N. */
+  async sampledRows(run: Run, stream: 'history' | 'events', samples: number): Promise<string[]> {
+    const total = await this.history.lineCount(run.id, stream);
+    if (total <= samples) return (await this.history.scan(run.id, stream, { limit: samples })).map((r) => r.line);
+    const all: string[] = [];
+    // History pages by step (its order), system events by storage order.
+    for (let after: { minStep?: number; afterSeq?: number } = {}; ;) {
+      const page = await this.history.scan(run.id, stream, { limit: 10_000, ...after });
+      all.push(...page.map((r) => r.line));
+      const last = page[page.length - 1];
+      if (page.length < 10_000 || !last) break;
+      after = stream === 'history' && last.step !== null ? { minStep: last.step + 1 } : { afterSeq: last.seq };
+    }
+    return downsample(all, samples);
+  }
+
   console = (run: Run, range: { afterIndex?: number; limit: number; fromEnd?: boolean }) => this.history.readConsole(run.id, range);
+}
+
+/** At most n items, evenly spaced, always keeping the first and the last. */
+export function downsample<T>(items: T[], n: number): T[] {
+  if (items.length <= n) return items;
+  if (n <= 1) return items.slice(-1);
+  const out: T[] = [];
+  const stride = (items.length - 1) / (n - 1);
+  for (let i = 0; i < n; i++) out.push(items[Math.round(i * stride)]!);
+  return out;
 }

@@ -1,9 +1,10 @@
 import { encodeGqlId } from '@cairn/shared';
 import type { Viewer } from '../../core/auth.js';
+import { invalidInput } from '../../core/errors.js';
 import type { Entity, Project, RunFile } from '../../core/ports.js';
 import { wandbConfig, type RunInProject, type UpsertRunInput } from '../../core/runs.js';
 import type { Services } from '../../core/services.js';
-import { page } from './paging.js';
+import { decodeCursor, encodeCursor, page } from './paging.js';
 import { DateTime, Duration, Int64, JSONScalar, JSONString } from './scalars.js';
 
 export interface GqlContext {
@@ -20,7 +21,7 @@ type Args = Record<string, unknown>;
 type Resolver<P> = (parent: P, args: Args, ctx: GqlContext) => unknown;
 
 // Server features this build really supports (protocol §2.3): the SDK picks code paths by them.
-const SERVER_FEATURES: string[] = [];
+const SERVER_FEATURES: string[] = ['FILESTREAM_GZIP'];
 
 const str = (v: unknown) => (typeof v === 'string' ? v : null);
 const optStr = (v: unknown) => (typeof v === 'string' ? v : undefined);
@@ -43,7 +44,9 @@ const projectResolvers: Record<string, Resolver<ProjectRef>> = {
   updatedAt: (p) => p.project.updatedAt,
   isBenchmark: () => false,
   readOnly: () => false,
-  runCount: (p) => p.project.runCount,
+  access: () => 'PRIVATE',
+  views: () => '{}',
+  runCount: (p, args, ctx) => ctx.services.runs.count(ctx.viewer, p.entity.name, p.project.name, str(args.filters)),
   user: () => null,
   run: async (p, args, ctx) => {
     const run = await ctx.services.meta.findRun(p.project.id, String(args.name));
@@ -51,8 +54,21 @@ const projectResolvers: Record<string, Resolver<ProjectRef>> = {
   },
   bucket: (p, args, ctx) => projectResolvers.run!(p, args, ctx),
   runs: async (p, args, ctx) => {
-    const runs = await ctx.services.runs.listRuns(ctx.viewer, p.entity.name, p.project.name);
-    return page(runs, str(args.after), args.first as number | null);
+    // Offset cursors: the SDK pages with `after: endCursor` and stops when hasNextPage is false.
+    const offset = decodeCursor(str(args.after)) + 1;
+    const first = Math.min(Math.max((args.first as number | null) ?? 50, 0), 1000);
+    const runs = await ctx.services.runs.query(ctx.viewer, p.entity.name, p.project.name, {
+      filters: str(args.filters), order: str(args.order), offset, limit: first + 1,
+    });
+    const slice = runs.slice(0, first);
+    return {
+      edges: slice.map((node, i) => ({ node, cursor: encodeCursor(offset + i) })),
+      pageInfo: {
+        endCursor: slice.length > 0 ? encodeCursor(offset + slice.length - 1) : null,
+        hasNextPage: runs.length > first, startCursor: slice.length > 0 ? encodeCursor(offset) : null, hasPreviousPage: offset > 0,
+      },
+      totalCount: () => ctx.services.runs.count(ctx.viewer, p.entity.name, p.project.name, str(args.filters)),
+    };
   },
 };
 
@@ -82,7 +98,7 @@ const runResolvers: Record<string, Resolver<RunInProject>> = {
   createdAt: (r) => r.run.createdAt,
   updatedAt: (r) => r.run.updatedAt,
   heartbeatAt: (r) => r.run.heartbeatAt,
-  historyLineCount: (r, _a, ctx) => ctx.services.streams.historyLineCount(r.run),
+  historyLineCount: (r, _a, ctx) => ((r as UpsertedRun).offsetsFromResume ? 0 : ctx.services.streams.historyLineCount(r.run)),
   eventsLineCount: (r, _a, ctx) => ctx.services.streams.eventsLineCount(r.run),
   logLineCount: (r, _a, ctx) => ctx.services.streams.logLineCount(r.run),
   historyTail: (r, _a, ctx) => ctx.services.streams.tail(r.run, 'history'),
@@ -92,19 +108,23 @@ const runResolvers: Record<string, Resolver<RunInProject>> = {
     return { lastStep, keys: Object.fromEntries(keys.map((k) => [k, { typeCounts: [] }])) };
   },
   history: async (r, args, ctx) => {
+    const samples = samplesArg(args.samples);
+    if (args.minStep == null && args.maxStep == null) return ctx.services.streams.sampledRows(r.run, 'history', samples);
+    // A page of scan_history: the first `samples` rows with minStep <= _step < maxStep.
     const rows = await ctx.services.streams.scan(r.run, 'history', {
       ...(args.minStep != null ? { minStep: args.minStep as number } : {}),
       ...(args.maxStep != null ? { maxStep: args.maxStep as number } : {}),
-      limit: Math.min(Math.max((args.samples as number | null) ?? 500, 1), 100_000),
+      limit: samples,
     });
     return rows.map((row) => row.line);
   },
-  events: async (r, args, ctx) => {
-    const rows = await ctx.services.streams.scan(r.run, 'events', {
-      limit: Math.min(Math.max((args.samples as number | null) ?? 500, 1), 100_000),
-    });
-    return rows.map((row) => row.line);
+  events: (r, args, ctx) => ctx.services.streams.sampledRows(r.run, 'events', samplesArg(args.samples)),
+  sampledHistory: async (r, args, ctx) => {
+    const specs = (args.specs as string[]).map(parseHistorySpec);
+    return Promise.all(specs.map((spec) => ctx.services.streams.sampled(r.run, spec)));
   },
+  // No Parquet export yet: empty lists make the SDK read everything through the live history queries.
+  parquetHistory: () => ({ parquetUrls: [], liveData: [] }),
   fileCount: async (r, _a, ctx) => (await ctx.services.meta.listRunFiles(r.run.id)).length,
   files: async (r, args, ctx) => {
     let files = await ctx.services.meta.listRunFiles(r.run.id);
@@ -140,6 +160,48 @@ const fileResolvers: Record<string, Resolver<{ file: RunFile; ctx: GqlContext }>
   md5: (f) => f.file.md5,
   digest: (f) => f.file.md5,
 };
+
+/**
+ * A run answered by upsertBucket. wandb-core before 0.28.2 (wandb#12421) replaces all its file_stream offsets
+ * with the history offset alone when this answer has historyLineCount > 0, so a resumed run rewrote its console
+ * and system metrics from line 0. An upsert that carries the storage id comes from a client that already has
+ * every offset (from RunResumeStatus or RewindRun), so it is told 0 and keeps them; an upsert by name alone
+ * still gets the count, which is how a client that did not ask to resume continues the history.
+ */
+type UpsertedRun = RunInProject & { offsetsFromResume?: boolean };
+
+const MAX_SAMPLES = 100_000;
+
+function samplesArg(v: unknown): number {
+  const n = v == null ? 500 : Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_SAMPLES) throw invalidInput(`samples must be between 1 and ${MAX_SAMPLES}`);
+  return n;
+}
+
+/** A sampledHistory spec: {"keys": [...], "samples": N, "minStep"?: a, "maxStep"?: b (inclusive)}. */
+function parseHistorySpec(text: string) {
+  let spec: { keys?: unknown; samples?: unknown; minStep?: unknown; maxStep?: unknown };
+  try {
+    spec = JSON.parse(text) as typeof spec;
+  } catch {
+    throw invalidInput('history spec is not valid JSON');
+  }
+  if (!Array.isArray(spec.keys) || spec.keys.length === 0 || !spec.keys.every((k) => typeof k === 'string')) {
+    throw invalidInput('history spec needs "keys": a non-empty list of strings');
+  }
+  const step = (v: unknown, name: string) => {
+    if (v == null) return undefined;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw invalidInput(`history spec ${name} must be a non-negative integer`);
+    return v;
+  };
+  const minStep = step(spec.minStep, 'minStep');
+  const maxStep = step(spec.maxStep, 'maxStep');
+  if (minStep !== undefined && maxStep !== undefined && maxStep < minStep) throw invalidInput('history spec maxStep is below minStep');
+  return {
+    keys: spec.keys as string[], samples: samplesArg(spec.samples),
+    ...(minStep !== undefined ? { minStep } : {}), ...(maxStep !== undefined ? { maxStep } : {}),
+  };
+}
 
 function upsertInput(input: Args): UpsertRunInput {
   return {
@@ -177,7 +239,8 @@ export const resolvers = {
   Mutation: {
     upsertBucket: async (_p: unknown, { input }: { input: Args }, ctx: GqlContext) => {
       const result = await ctx.services.runs.upsert(ctx.viewer, upsertInput(input), { sharedMode: ctx.sharedMode });
-      return { bucket: result, inserted: result.inserted, clientMutationId: str(input.clientMutationId) };
+      const bucket: UpsertedRun = { ...result, offsetsFromResume: str(input.id) !== null };
+      return { bucket, inserted: result.inserted, clientMutationId: str(input.clientMutationId) };
     },
     createRunFiles: async (_p: unknown, { input }: { input: Args }, ctx: GqlContext) => {
       const result = await ctx.services.runFiles.createUploadUrls(ctx.viewer, String(input.entityName),
@@ -222,6 +285,16 @@ export const resolvers = {
     entity: (u: { username: string }) => u.username,
     flags: () => '{}',
     photoUrl: () => null,
+    // Only the user themself and admins see a user's keys (as prefixes: keys are stored hashed).
+    apiKeys: async (u: { id: number }, _a: Args, ctx: GqlContext) => {
+      if (ctx.viewer.user.id !== u.id && !ctx.viewer.user.admin) return { edges: [] };
+      const keys = await ctx.services.meta.listApiKeys(u.id as never);
+      return {
+        edges: keys.filter((k) => k.revokedAt === null).map((k) => ({
+          node: { id: encodeGqlId('ApiKey', k.id), name: `${k.prefix}…`, description: k.name },
+        })),
+      };
+    },
     teams: async (u: { id: number }, _a: Args, ctx: GqlContext) => {
       const teams = await ctx.services.meta.listTeamsOfUser(u.id as never);
       return { edges: teams.map((node) => ({ node })) };

@@ -41,7 +41,13 @@ type User {
   deletedAt: DateTime
   photoUrl: String
   teams(first: Int, after: String): EntityConnection
+  apiKeys: ApiKeyConnection
 }
+
+type ApiKeyConnection { edges: [ApiKeyEdge!]! }
+type ApiKeyEdge { node: ApiKey }
+"""Keys are stored hashed: name shows only the key's prefix."""
+type ApiKey { id: ID! name: String! description: String }
 
 type EntityConnection { edges: [EntityEdge!]! }
 type EntityEdge { node: Entity }
@@ -85,11 +91,13 @@ type Project {
   updatedAt: DateTime
   isBenchmark: Boolean!
   readOnly: Boolean
-  runCount: Int!
+  access: String
+  views: JSONString
+  runCount(filters: JSONString): Int!
   user: User
   run(name: String!): Run
   bucket(name: String!, missingOk: Boolean): Run
-  runs(after: String, first: Int): RunConnection
+  runs(filters: JSONString, after: String, first: Int, order: String): RunConnection
 }
 
 type RunConnection { edges: [RunEdge!]! pageInfo: PageInfo! totalCount: Int! }
@@ -129,10 +137,14 @@ type Run {
   historyKeys: JSON
   history(minStep: Int64, maxStep: Int64, samples: Int): [String!]!
   events(samples: Int): [String!]!
+  sampledHistory(specs: [JSONString!]!): [JSON!]!
+  parquetHistory(liveKeys: [String!]!): ParquetHistory!
   fileCount: Int!
   files(names: [String], after: String, first: Int, pattern: String): FileConnection
   logLines(first: Int, last: Int, after: String, useImprovedPagination: Boolean): LogLineConnection
 }
+
+type ParquetHistory { parquetUrls: [String!]! liveData: [JSON!]! }
 
 type FileConnection { edges: [FileEdge!]! pageInfo: PageInfo! totalCount: Int! }
 type FileEdge { node: File cursor: String! }
