@@ -4,11 +4,14 @@ import {
 import type { Viewer } from './auth.js';
 import { parseConsoleLine } from './console-lines.js';
 import { DomainError, ErrorCodes, invalidInput } from './errors.js';
-import type { HistoryStore, MetaStore, RunPatch } from './ports.js';
+import type { HistoryStore, MetaStore, RunPatch, RunState } from './ports.js';
 import { mergeJsonObjects, type RunService } from './runs.js';
 
 /** Longest single line accepted: the SDK drops lines over 10 MiB - 100 KiB itself (protocol §4.2). */
 export const MAX_LINE_BYTES = 10 * 1024 * 1024;
+
+/** End states that a writer declared with `complete` (as opposed to ones the server inferred from silence). */
+const ENDED_BY_WRITER: ReadonlySet<RunState> = new Set<RunState>(['finished', 'failed', 'killed']);
 
 export interface FileStreamTarget { entity: string; project: string; run: string }
 
@@ -36,12 +39,14 @@ export class FileStreamService {
     // Validate first: a bad line rejects the whole request and nothing is written.
     for (const [name, chunk] of Object.entries(files)) {
       for (const line of chunk.content) {
-        if (Buffer.byteLength(line, 'utf8') > MAX_LINE_BYTES) {
+        if (line.length * 3 > MAX_LINE_BYTES && Buffer.byteLength(line, 'utf8') > MAX_LINE_BYTES) {
           throw new DomainError(ErrorCodes.PAYLOAD_TOO_LARGE, `a line of ${name} is over the ${MAX_LINE_BYTES}-byte limit`);
         }
       }
     }
-    for (const chunk of [history, events, summary]) {
+    // History lines are checked by the store as it parses them (once), before it writes anything; it is
+    // the first write, so a bad line anywhere leaves nothing behind.
+    for (const chunk of [events, summary]) {
       chunk?.content.forEach((line, i) => assertJsonObjectLine(line, chunk.offset + i));
     }
 
@@ -63,12 +68,16 @@ export class FileStreamService {
     if (lastEvent !== undefined) patch.systemMetrics = writer === '' ? lastEvent : mergeJsonObjects(run.systemMetrics, lastEvent);
     if (body.complete) {
       const exitCode = body.exitcode ?? 0;
-      patch.state = exitCode === 0 ? 'finished' : 'failed';
+      // A run that exits with an error after stopRun was killed from outside (the SDK raises KeyboardInterrupt).
+      patch.state = exitCode === 0 ? 'finished' : run.stopRequested ? 'killed' : 'failed';
       patch.exitCode = exitCode;
+      // The stop request is spent: a later resume of this run must not be stopped at once.
+      if (run.stopRequested) patch.stopRequested = false;
     } else if (body.preempting) {
       patch.state = 'preempting';
-    } else if (run.state !== 'running' && run.state !== 'preempting') {
-      // Any request revives a run (a crashed run whose network came back, a resumed run).
+    } else if (run.state !== 'running' && run.state !== 'preempting' && !(writer !== '' && ENDED_BY_WRITER.has(run.state))) {
+      // Any request revives a run (a crashed run whose network came back, a resumed run). In shared mode
+      // only the primary's `complete` decides how the run ended: other writers' later data leave it be.
       patch.state = 'running';
     }
     const updated = await this.meta.updateRun(run.id, patch);

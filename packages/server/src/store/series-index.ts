@@ -9,9 +9,24 @@ import {
 } from './series-codec.js';
 import type { SqlDatabase } from './sql-database.js';
 
+/**
+ * What this process knows is stored for one key of one run, so that the common case — new steps after
+ * the last stored one — is written without reading anything back: the newest chunk's points and the
+ * newest rollup node's summary per level. `null` caches are loaded on first use.
+ */
+interface KeyState {
+  numeric: boolean;
+  stepLo: number | null;
+  stepHi: number | null;
+  count: number;
+  tail: { chunk: number; points: ChunkPoints; rollups: (Summary | null)[] } | null;
+}
+
 interface RunState {
   /** New points per key and chunk, not yet written to series_chunks. Keys with no numbers map to {}. */
   dirty: Map<string, Map<number, ChunkPoints>>;
+  /** Stored state per key (loaded from series_keys at the first flush of the run in this process). */
+  keys: Map<string, KeyState> | null;
   /** Highest raw-row seq folded into `dirty` or the stored chunks. */
   seenSeq: number;
   dirtyPoints: number;
@@ -41,7 +56,7 @@ export class SeriesIndex {
   private state(run: RunId): RunState {
     let s = this.runs.get(run);
     if (!s) {
-      s = { dirty: new Map(), seenSeq: -1, dirtyPoints: 0 };
+      s = { dirty: new Map(), keys: null, seenSeq: -1, dirtyPoints: 0 };
       this.runs.set(run, s);
     }
     return s;
@@ -128,12 +143,14 @@ export class SeriesIndex {
       s.dirtyPoints = 0;
       try {
         await this.db.transaction().execute(async (tx) => {
-          for (const [key, chunks] of dirty) await this.writeKey(tx, run, key, chunks);
+          await this.writeRun(tx, run, s, dirty);
           await tx.insertInto('series_state').values({ run_id: run, indexed_seq: seenSeq })
             .onConflict((oc) => oc.column('run_id').doUpdateSet({ indexed_seq: seenSeq })).execute();
         });
       } catch (e) {
-        // Keep the points for the next attempt; raw rows hold them durably either way.
+        // Forget what we thought was stored and keep the points for the next attempt (raw rows hold
+        // them durably either way).
+        s.keys = null;
         for (const [key, chunks] of dirty) {
           if (!s.dirty.has(key)) s.dirty.set(key, new Map());
           for (const p of chunks.values()) for (let i = 0; i < p.size; i++) this.addDirty(s, key, p.steps[i]!, p.values[i]!);
@@ -141,6 +158,94 @@ export class SeriesIndex {
         throw e;
       }
     }
+  }
+
+  /**
+   * Writes one run's dirty points. Keys whose new steps all come after their last stored step (the normal
+   * case) take the fast path: merged in memory against the cached tail, written in a few multi-row
+   * upserts. Anything else (a re-logged or late step) is merged against what is stored, key by key.
+   */
+  private async writeRun(tx: Transaction<Database>, run: RunId, s: RunState, dirty: Map<string, Map<number, ChunkPoints>>) {
+    if (!s.keys) {
+      const rows = await tx.selectFrom('series_keys').selectAll().where('run_id', '=', run).execute();
+      s.keys = new Map(rows.map((r) => [r.key, { numeric: r.numeric === 1, stepLo: r.step_lo, stepHi: r.step_hi, count: r.count, tail: null }]));
+    }
+    const chunkRows: Database['series_chunks'][] = [];
+    const pointRows: Database['series_points'][] = [];
+    const rollupRows: Database['series_rollups'][] = [];
+    const keyRows: Database['series_keys'][] = [];
+    for (const [key, chunks] of dirty) {
+      let ks = s.keys.get(key);
+      if (!ks) s.keys.set(key, (ks = { numeric: false, stepLo: null, stepHi: null, count: 0, tail: null }));
+      let newLo = Infinity;
+      for (const p of chunks.values()) if (p.size > 0) newLo = Math.min(newLo, p.steps[0]!);
+      const appendOnly = ks.stepHi === null || newLo > ks.stepHi;
+      if (chunks.size > 0 && !appendOnly) {
+        await this.writeKey(tx, run, key, chunks);
+        const r = await tx.selectFrom('series_keys').selectAll().where('run_id', '=', run).where('key', '=', key).executeTakeFirstOrThrow();
+        s.keys.set(key, { numeric: r.numeric === 1, stepLo: r.step_lo, stepHi: r.step_hi, count: r.count, tail: null });
+        continue;
+      }
+      if (chunks.size > 0) {
+        if (!ks.tail && ks.stepHi !== null) ks.tail = await this.loadTail(tx, run, key, chunkIndexOf(ks.stepHi));
+        for (const idx of [...chunks.keys()].sort((x, y) => x - y)) {
+          const fresh = chunks.get(idx)!;
+          // Append-only: a chunk at or before the tail's can only be the tail itself.
+          const merged = ks.tail && ks.tail.chunk === idx ? ks.tail.points : new ChunkPoints();
+          merged.merge(fresh);
+          ks.count += fresh.size;
+          const enc = encodeChunk(idx, merged);
+          chunkRows.push({ run_id: run, key, chunk: idx, count: enc.count, summary: enc.summary, blocks: enc.blocks });
+          pointRows.push({ run_id: run, key, chunk: idx, points: enc.points });
+          // Rollups: the newest node per level absorbs the new points; a newer node starts fresh.
+          const rollups = ks.tail && ks.tail.chunk <= idx ? ks.tail.rollups : Array.from({ length: ROLLUP_LEVELS }, () => null);
+          const prevChunk = ks.tail?.chunk ?? -1;
+          for (let level = 1; level <= ROLLUP_LEVELS; level++) {
+            const node = Math.floor(idx / ROLLUP_FANOUT ** level);
+            const sameNode = prevChunk >= 0 && Math.floor(prevChunk / ROLLUP_FANOUT ** level) === node;
+            const summary = sameNode && rollups[level - 1] ? { ...rollups[level - 1]! } : emptySummary();
+            for (let i = 0; i < fresh.size; i++) addPoint(summary, fresh.steps[i]!, fresh.values[i]!);
+            rollups[level - 1] = summary;
+            rollupRows.push({ run_id: run, key, level, node, summary: encodeSummary(summary) });
+          }
+          ks.tail = { chunk: idx, points: merged, rollups };
+          ks.stepLo = ks.stepLo === null ? enc.stepLo : Math.min(ks.stepLo, enc.stepLo);
+          ks.stepHi = ks.stepHi === null ? enc.stepHi : Math.max(ks.stepHi, enc.stepHi);
+        }
+        ks.numeric = true;
+      }
+      keyRows.push({ run_id: run, key, numeric: ks.numeric ? 1 : 0, step_lo: ks.stepLo, step_hi: ks.stepHi, count: ks.count });
+    }
+    // A rollup node may appear twice (two new chunks under it): keep the last, most complete one.
+    const lastRollup = new Map(rollupRows.map((r) => [`${r.key}\u0000${r.level}:${r.node}`, r]));
+    await upsertMany(chunkRows, 200, (rows) => tx.insertInto('series_chunks').values(rows)
+      .onConflict((oc) => oc.columns(['run_id', 'key', 'chunk']).doUpdateSet((eb) => ({
+        count: eb.ref('excluded.count'), summary: eb.ref('excluded.summary'), blocks: eb.ref('excluded.blocks'),
+      }))).execute());
+    await upsertMany(pointRows, 200, (rows) => tx.insertInto('series_points').values(rows)
+      .onConflict((oc) => oc.columns(['run_id', 'key', 'chunk']).doUpdateSet((eb) => ({ points: eb.ref('excluded.points') })))
+      .execute());
+    await upsertMany([...lastRollup.values()], 200, (rows) => tx.insertInto('series_rollups').values(rows)
+      .onConflict((oc) => oc.columns(['run_id', 'key', 'level', 'node']).doUpdateSet((eb) => ({ summary: eb.ref('excluded.summary') })))
+      .execute());
+    await upsertMany(keyRows, 200, (rows) => tx.insertInto('series_keys').values(rows)
+      .onConflict((oc) => oc.columns(['run_id', 'key']).doUpdateSet((eb) => ({
+        numeric: eb.ref('excluded.numeric'), step_lo: eb.ref('excluded.step_lo'), step_hi: eb.ref('excluded.step_hi'),
+        count: eb.ref('excluded.count'),
+      }))).execute());
+  }
+
+  /** The stored newest chunk of a key and the rollup nodes above it: the cache the fast path needs. */
+  private async loadTail(tx: Transaction<Database>, run: RunId, key: string, chunk: number): Promise<KeyState['tail']> {
+    const stored = await tx.selectFrom('series_points').select('points').where('run_id', '=', run).where('key', '=', key)
+      .where('chunk', '=', chunk).executeTakeFirst();
+    const rollups: (Summary | null)[] = [];
+    for (let level = 1; level <= ROLLUP_LEVELS; level++) {
+      const r = await tx.selectFrom('series_rollups').select('summary').where('run_id', '=', run).where('key', '=', key)
+        .where('level', '=', level).where('node', '=', Math.floor(chunk / ROLLUP_FANOUT ** level)).executeTakeFirst();
+      rollups.push(r ? decodeSummary(r.summary) : null);
+    }
+    return { chunk, points: stored ? decodePoints(stored.points) : new ChunkPoints(), rollups };
   }
 
   private async writeKey(tx: Transaction<Database>, run: RunId, key: string, chunks: Map<number, ChunkPoints>) {
@@ -353,3 +458,7 @@ function foldChunk(r: { chunk: number; summary?: Uint8Array; blocks?: Uint8Array
 
 const minOf = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.min(a, b));
 const maxOf = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.max(a, b));
+
+async function upsertMany<T>(rows: T[], batch: number, write: (rows: T[]) => Promise<unknown>): Promise<void> {
+  for (let i = 0; i < rows.length; i += batch) await write(rows.slice(i, i + batch));
+}
