@@ -52,6 +52,28 @@ def test_zoom_rebuckets_the_range(server, run_script, project):
     assert sum(loss["count"]) == 100 and 99.0 in loss["max"]
 
 
+def test_other_x_axes_rebucket_by_the_logged_x(server, run_script, project):
+    run_script(server, f"""
+        import wandb
+        run = wandb.init(project="{project}", id="xr")
+        for i in range(4000):
+            run.log({{"loss": 99.0 if i == 2500 else 1.0, "epoch": i // 400}})
+        run.finish()
+    """)
+    r = series(server, {"entity": "admin", "project": project, "runs": ["xr"], "keys": ["loss"], "xKey": "epoch", "buckets": 10})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["plan"]["xKey"] == "epoch" and body["plan"]["start"] == 0
+    loss = body["runs"][0]["series"]["loss"]
+    assert sum(loss["count"]) == 4000 and max(loss["max"]) == 99.0
+    assert loss["x"] == sorted(loss["x"]) and loss["x"][-1] <= 9
+    r = series(server, {"entity": "admin", "project": project, "runs": ["xr"], "keys": ["loss"], "xKey": "_runtime", "buckets": 20})
+    assert r.status_code == 200 and sum(r.json()["runs"][0]["series"]["loss"]["count"]) == 4000
+    # An x key nobody logged: nothing to draw, not an error.
+    r = series(server, {"entity": "admin", "project": project, "runs": ["xr"], "keys": ["loss"], "xKey": "nope"})
+    assert r.status_code == 200 and r.json()["plan"] is None
+
+
 def test_key_listing_is_paged_and_searchable(server, run_script, project):
     run_script(server, f"""
         import wandb
@@ -73,7 +95,8 @@ def test_bad_queries_get_clear_4xx(server, run_script, project):
     log_runs(server, run_script, project)
     base = {"entity": "admin", "project": project, "runs": ["run0"], "keys": ["train/loss"]}
     for bad in [{"buckets": 0}, {"buckets": 10**9}, {"range": {"min": 10, "max": 5}}, {"range": {"min": -5}},
-                {"keys": []}, {"keys": [f"k{i}" for i in range(101)]}, {"runs": "run0"}, {"xKey": "bogus"}]:
+                {"keys": []}, {"keys": [f"k{i}" for i in range(101)]}, {"runs": "run0"}, {"xKey": ""},
+                {"range": {"min": 1.5}}]:
         r = series(server, {**base, **bad})
         assert r.status_code == 400, (bad, r.status_code, r.text)
         assert "invalid series query" in r.json()["error"]

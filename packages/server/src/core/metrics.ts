@@ -1,4 +1,7 @@
-import { MAX_BUCKETS, planStepBuckets, toColumns, type BucketedSeries, type StepBucketPlan } from '@cairn/shared';
+import {
+  MAX_BUCKETS, emptySummary, mergeSummary, planStepBuckets, toColumns, type BucketedSeries, type RunId,
+  type StepBucketPlan, type Summary,
+} from '@cairn/shared';
 import { z } from 'zod';
 import type { AccessPolicy } from './access.js';
 import type { Viewer } from './auth.js';
@@ -7,6 +10,8 @@ import type { HistoryStore, MetaStore } from './ports.js';
 
 export const MAX_SERIES_RUNS = 1000;
 export const MAX_SERIES_KEYS = 100;
+/** For x axes other than _step: step buckets this many times finer are re-bucketed by their x value. */
+const X_REFINE = 4;
 
 /** A chart's data request: N runs × K metrics, reduced on the server to about `buckets` points each. */
 export const SeriesQuery = z.object({
@@ -14,17 +19,22 @@ export const SeriesQuery = z.object({
   project: z.string().min(1),
   runs: z.array(z.string().min(1)).min(1).max(MAX_SERIES_RUNS),
   keys: z.array(z.string().min(1)).min(1).max(MAX_SERIES_KEYS),
-  xKey: z.literal('_step').default('_step'),
-  range: z.object({ min: z.number().int().min(0).optional(), max: z.number().int().min(0).optional() })
+  /** `_step` (exact), or any logged numeric key such as `_runtime`, `_timestamp`, `epoch`. */
+  xKey: z.string().min(1).max(1024).default('_step'),
+  /** In units of the x axis. For `_step`, whole non-negative steps. */
+  range: z.object({ min: z.number().finite().optional(), max: z.number().finite().optional() })
     .refine((r) => r.min === undefined || r.max === undefined || r.min <= r.max, 'range.min must not exceed range.max')
     .optional(),
   buckets: z.number().int().min(1).max(MAX_BUCKETS).default(1000),
 });
 export type SeriesQuery = z.infer<typeof SeriesQuery>;
 
+/** Bucket i covers x in [start + i*width, start + (i+1)*width); for _step, width is a power of two. */
+export interface SeriesPlan { xKey: string; start: number; width: number; count: number }
+
 export interface SeriesAnswer {
-  /** Shared bucket edges: bucket i is [start + i*width, start + (i+1)*width). Null when nothing was logged. */
-  plan: StepBucketPlan | null;
+  /** Shared by every run and key of the answer. Null when nothing was logged in range. */
+  plan: SeriesPlan | null;
   runs: { name: string; series: Record<string, BucketedSeries> }[];
 }
 
@@ -43,33 +53,88 @@ export class MetricsService {
       throw invalidInput(`invalid series query: ${issue?.path.join('.') || 'body'}: ${issue?.message ?? ''}`);
     }
     const q = parsed.data;
+    if (q.xKey === '_step' && q.range && [q.range.min, q.range.max].some((v) => v !== undefined && (!Number.isInteger(v) || v < 0))) {
+      throw invalidInput('invalid series query: range: steps are whole numbers from 0');
+    }
     const { project } = await this.access.project(viewer, q.entity, q.project);
     const runs = await this.meta.findRuns(project.id, [...new Set(q.runs)]);
     const ids = runs.map((r) => r.id);
-    // One plan for all keys and runs: the union of their step ranges, clipped to the requested range.
+    const answer: SeriesAnswer = { plan: null, runs: runs.map((r) => ({ name: r.name, series: {} })) };
+    const stepRange = await this.stepRange(ids, q.keys);
+    if (!stepRange) return answer;
+
+    if (q.xKey === '_step') {
+      const lo = q.range?.min ?? stepRange.lo;
+      const hi = q.range?.max ?? stepRange.hi;
+      if (hi < lo) return answer;
+      const plan = planStepBuckets(lo, hi, q.buckets);
+      answer.plan = { xKey: '_step', ...plan };
+      for (const key of q.keys) {
+        const byRun = await this.history.bucketsMany(ids, key, plan);
+        runs.forEach((run, i) => {
+          const s = byRun.get(run.id);
+          if (s && s.some((b) => b.count > 0)) answer.runs[i]!.series[key] = toColumns(plan, s);
+        });
+      }
+      return answer;
+    }
+    return this.seriesOverX(q, runs.map((r) => r.id), stepRange, answer);
+  }
+
+  /**
+   * Any other x axis: fine step buckets (X_REFINE × finer) of the metric and of x, each fine bucket placed
+   * in the x bucket of its last x value. Bands keep every spike (min/max of whole fine buckets); a line
+   * point can land one fine bucket off at an x edge. Costs O(buckets) like the step axis.
+   */
+  private async seriesOverX(q: SeriesQuery, ids: RunId[], stepRange: { lo: number; hi: number }, answer: SeriesAnswer) {
+    const fine = planStepBuckets(stepRange.lo, stepRange.hi, Math.min(q.buckets * X_REFINE, MAX_BUCKETS));
+    const xs = await this.history.bucketsMany(ids, q.xKey, fine);
+    // x of each fine bucket per run; the x range is what was logged, clipped to the requested range.
+    let xlo = Infinity;
+    let xhi = -Infinity;
+    for (const s of xs.values()) {
+      for (const b of s) {
+        if (b.count > 0 && Number.isFinite(b.last)) {
+          xlo = Math.min(xlo, b.last);
+          xhi = Math.max(xhi, b.last);
+        }
+      }
+    }
+    if (q.range?.min !== undefined) xlo = q.range.min;
+    if (q.range?.max !== undefined) xhi = q.range.max;
+    if (!Number.isFinite(xlo) || !Number.isFinite(xhi) || xhi < xlo) return answer;
+    const width = xhi > xlo ? (xhi - xlo) / q.buckets : 1;
+    const count = xhi > xlo ? q.buckets : 1;
+    answer.plan = { xKey: q.xKey, start: xlo, width, count };
+    for (const key of q.keys) {
+      const ys = await this.history.bucketsMany(ids, key, fine);
+      ids.forEach((id, i) => {
+        const out: Summary[] = Array.from({ length: count }, emptySummary);
+        const x = xs.get(id)!;
+        ys.get(id)!.forEach((y, f) => {
+          const xv = x[f]!;
+          if (y.count === 0 || xv.count === 0 || !Number.isFinite(xv.last) || xv.last < xlo || xv.last > xhi) return;
+          mergeSummary(out[Math.min(count - 1, Math.floor((xv.last - xlo) / width))]!, y);
+        });
+        if (out.some((b) => b.count > 0)) {
+          answer.runs[i]!.series[key] = toColumns({ start: xlo, width, count } as StepBucketPlan, out);
+        }
+      });
+    }
+    return answer;
+  }
+
+  private async stepRange(ids: RunId[], keys: string[]): Promise<{ lo: number; hi: number } | null> {
     let lo = Infinity;
     let hi = -Infinity;
-    for (const key of q.keys) {
+    for (const key of keys) {
       const r = await this.history.stepRange(ids, key);
       if (r) {
         lo = Math.min(lo, r.lo);
         hi = Math.max(hi, r.hi);
       }
     }
-    if (q.range?.min !== undefined) lo = q.range.min;
-    if (q.range?.max !== undefined) hi = q.range.max;
-    const answer: SeriesAnswer = { plan: null, runs: runs.map((r) => ({ name: r.name, series: {} })) };
-    if (!Number.isFinite(lo) || !Number.isFinite(hi) || hi < lo) return answer;
-    const plan = planStepBuckets(lo, hi, q.buckets);
-    answer.plan = plan;
-    for (const key of q.keys) {
-      const byRun = await this.history.bucketsMany(ids, key, plan);
-      runs.forEach((run, i) => {
-        const summaries = byRun.get(run.id);
-        if (summaries && summaries.some((s) => s.count > 0)) answer.runs[i]!.series[key] = toColumns(plan, summaries);
-      });
-    }
-    return answer;
+    return Number.isFinite(lo) ? { lo, hi } : null;
   }
 
   /** A run's metric keys, sorted and paged, with an optional substring search (100k keys stay cheap). */
