@@ -38,17 +38,34 @@ class CairnServer:
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen | None = None
     log_path: Path | None = None
+    #: Set when CAIRN_E2E_DATABASE_URL names a PostgreSQL server: this server's own fresh database.
+    database_url: str | None = None
 
     @property
     def url(self) -> str:
         return f"http://localhost:{self.port}"
 
+    def storage_args(self) -> list[str]:
+        """The flags that open this server's storage (for the `cairn` CLI too)."""
+        args = ["--data-dir", str(self.data_dir)]
+        return args + (["--database-url", self.database_url] if self.database_url else [])
+
+    def cli(self, *args: str) -> str:
+        """Runs `cairn <args>` against this server's storage; returns stdout."""
+        return subprocess.run(["node", str(CAIRN_BIN), *args, *self.storage_args()], cwd=ROOT, capture_output=True,
+                              text=True, timeout=60, check=True).stdout
+
     def start(self) -> "CairnServer":
+        admin_url = os.environ.get("CAIRN_E2E_DATABASE_URL")
+        if admin_url and not self.database_url:
+            name = "cairn_e2e_" + uuid.uuid4().hex[:12]
+            subprocess.run(["psql", admin_url, "-q", "-c", f"CREATE DATABASE {name}"], check=True, capture_output=True)
+            self.database_url = admin_url.rsplit("/", 1)[0] + "/" + name
         env = {**os.environ, "CAIRN_ADMIN_KEY": ADMIN_KEY, "CAIRN_LOG_LEVEL": "warn", **self.env}
         self.log_path = self.data_dir.parent / f"server-{self.port}.log"
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
-            ["node", str(CAIRN_BIN), "serve", "--port", str(self.port), "--data-dir", str(self.data_dir)],
+            ["node", str(CAIRN_BIN), "serve", "--port", str(self.port), *self.storage_args()],
             env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
         )
         deadline = time.time() + 30
