@@ -1,6 +1,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Services } from './core/services.js';
-import { errorBody, httpStatusOf } from './http/errors.js';
+import { errorBody, httpStatusOf, withReason } from './http/errors.js';
 import { registerFileStreamRoute } from './http/file-stream-route.js';
 import { registerGraphqlRoute } from './http/graphql/route.js';
 import { registerHealthRoutes } from './http/health-routes.js';
@@ -27,11 +27,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof DomainError) {
-      return reply.code(httpStatusOf(error)).send(errorBody(error));
+      return withReason(reply.code(httpStatusOf(error)), error.message).send(errorBody(error));
     }
     const { statusCode: status, message, code } = error as { statusCode?: number; message?: string; code?: string };
     if (status !== undefined && status >= 400 && status < 500) {
-      return reply.code(status).send({ error: message, code, errors: [{ message }] });
+      return withReason(reply.code(status), message).send({ error: message, code, errors: [{ message }] });
     }
     request.log.error({ err: error }, 'request failed');
     return reply.code(500).send(errorBody(error));

@@ -42,6 +42,7 @@ const ENV_KEYS: Record<string, keyof z.input<typeof Config>> = {
   CAIRN_SIGNED_URL_TTL_SECONDS: 'signedUrlTtlSeconds',
   CAIRN_URL_SIGNING_SECRET: 'urlSigningSecret',
   CAIRN_TEST_FIXTURES_PORT: 'testFixturesPort',
+  CAIRN_FILE_STREAM_BODY_LIMIT: 'fileStreamBodyLimit',
   CAIRN_LOG_LEVEL: 'logLevel',
 };
 

@@ -29,3 +29,16 @@ export function errorBody(error: unknown): { error: string; code: string; errors
   const code = error instanceof DomainError ? error.code : 'INTERNAL';
   return { error: message, code, errors: [{ message }] };
 }
+
+/**
+ * Puts the error's message in the HTTP reason phrase too. Older SDKs (Python `requests` in the public API
+ * before 0.27) show only "400 Client Error: <reason> for url", so this is how their users see why.
+ * Reason phrases are one line of printable ASCII.
+ */
+export function withReason<R extends { raw: { statusMessage: string } }>(reply: R, message: string | undefined): R {
+  if (message) {
+    const phrase = message.replace(/[^\x20-\x7e]+/g, ' ').trim().slice(0, 200);
+    if (phrase) reply.raw.statusMessage = phrase;
+  }
+  return reply;
+}

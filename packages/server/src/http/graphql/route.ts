@@ -4,7 +4,7 @@ import { execute, GraphQLError, parse, specifiedRules, validate, type DocumentNo
 import { z } from 'zod';
 import { DomainError } from '../../core/errors.js';
 import type { Services } from '../../core/services.js';
-import { httpStatusOf } from '../errors.js';
+import { httpStatusOf, withReason } from '../errors.js';
 import { requireViewer, baseUrlOf } from '../request-context.js';
 import { resolvers, type GqlContext } from './resolvers.js';
 import { typeDefs } from './schema.js';
@@ -43,11 +43,13 @@ export function registerGraphqlRoute(app: FastifyInstance, services: Services, p
     const viewer = await requireViewer(request, services);
     const body = GraphQLRequest.safeParse(request.body);
     if (!body.success) {
-      return reply.code(400).send({ errors: [{ message: `invalid GraphQL request: ${body.error.issues[0]?.message ?? ''}` }] });
+      const message = `invalid GraphQL request: ${body.error.issues[0]?.message ?? ''}`;
+      return withReason(reply.code(400), message).send({ errors: [{ message }] });
     }
     const doc = documentFor(body.data.query);
     if (Array.isArray(doc)) {
-      return reply.code(400).send({ errors: (doc as readonly GraphQLError[]).map((e) => e.toJSON()) });
+      const errors = doc as readonly GraphQLError[];
+      return withReason(reply.code(400), errors[0]?.message).send({ errors: errors.map((e) => e.toJSON()) });
     }
     const headers = request.headers;
     const contextValue: GqlContext = {
@@ -63,7 +65,7 @@ export function registerGraphqlRoute(app: FastifyInstance, services: Services, p
       const unexpected = result.errors.find((e) => e.originalError && !(e.originalError instanceof DomainError));
       if (unexpected) request.log.error({ err: unexpected.originalError }, 'GraphQL resolver failed');
       const status = domain ? httpStatusOf(domain) : unexpected ? 500 : 400;
-      return reply.code(status).send({
+      return withReason(reply.code(status), domain?.message).send({
         data: result.data ?? null,
         errors: result.errors.map((e) => (e.originalError && !(e.originalError instanceof DomainError)
           ? { message: 'internal server error', path: e.path } : e.toJSON())),
