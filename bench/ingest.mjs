@@ -79,7 +79,22 @@ console.log(`ingest: ${Math.round(values / seconds).toLocaleString('en')} values
 console.log(`request latency: p50 ${pct(0.5)} ms, p99 ${pct(0.99)} ms, max ${latencies.at(-1).toFixed(1)} ms (${latencies.length} requests)`);
 
 // Every row landed exactly once.
-const check = await gql('query($p: String, $n: String!) { project(name: $p, entityName: "admin") { run(name: $n) { historyLineCount } } }', { p: project, n: 'run0' });
+const check = await gql('query($e: String, $p: String, $n: String!) { project(name: $p, entityName: $e) { run(name: $n) { historyLineCount } } }', { e: runIds[0][0], p: project, n: runIds[0][1] });
 console.log(`run0 historyLineCount: ${check.project.run.historyLineCount} (expected ${STEPS})`);
+
+// History read of one metric of one run, as a client would fetch it: the public API's sampled history
+// (every point), and on Cairn also the chart endpoint (1,000 buckets).
+const t1 = performance.now();
+const hist = await gql('query($e: String, $p: String, $n: String!, $s: [JSONString!]!) { project(name: $p, entityName: $e) { run(name: $n) { sampledHistory(specs: $s) } } }',
+  { e: runIds[0][0], p: project, n: runIds[0][1], s: [JSON.stringify({ keys: ['_step', 'train/metric_0'], samples: STEPS })] });
+const rows = hist.project.run.sampledHistory[0];
+console.log(`history read (sampledHistory, all ${rows.length} points of one metric): ${(performance.now() - t1).toFixed(1)} ms`);
+const t2 = performance.now();
+const series = await fetch(`${url}/api/v1/series`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' },
+  body: JSON.stringify({ entity: runIds[0][0], project, runs: [runIds[0][1]], keys: ['train/metric_0'], buckets: 1000 }) });
+if (series.ok) {
+  await series.json();
+  console.log(`chart read (/api/v1/series, 1,000 buckets of one metric): ${(performance.now() - t2).toFixed(1)} ms`);
+}
 if (server) server.kill('SIGTERM');
 fs.rmSync(dir, { recursive: true, force: true });
