@@ -6,9 +6,10 @@ import { errorBody, httpStatusOf } from './errors.js';
 
 const UserCommand = z.object({
   command: z.enum(['up', 'down', 'down_all', 'logout', 'login', 'password']),
-  username: z.string().optional(),
-  password: z.string().optional(),
-  admin: z.boolean().optional(),
+  // The upstream factory sends JSON null for fields it leaves unset (e.g. `password` on `up`).
+  username: z.string().nullish(),
+  password: z.string().nullish(),
+  admin: z.boolean().nullish(),
 });
 
 /**
@@ -24,7 +25,9 @@ export function buildFixturesApp(services: Services): FastifyInstance {
   app.get('/health', async () => ({ ok: true }));
 
   app.post('/db/user', async (request) => {
-    const body = UserCommand.parse(request.body);
+    const parsed = UserCommand.safeParse(request.body);
+    if (!parsed.success) throw new DomainError(ErrorCodes.INVALID_INPUT, `bad /db/user command: ${parsed.error.message}`);
+    const body = parsed.data;
     const username = body.username ?? '';
     switch (body.command) {
       case 'up': {
