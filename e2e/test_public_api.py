@@ -151,3 +151,26 @@ except Exception as e:
     assert "unknown filter field" in errors[1]
     assert "nested repetition" in errors[2]
     assert "samples must be between" in errors[3]
+
+
+def test_update_state_and_idempotent_delete(server, run_script, project):
+    run_script(server, LOG_RUNS.format(project=project))
+    r = run_script(server, API.format(project=project) + """
+run = api.run(path + "/r2")          # failed (exit code 1)
+if hasattr(run, "update_state"):
+    print("PENDING", run.update_state("pending"), api.run(path + "/r2").state)
+    try:
+        api.run(path + "/r0").update_state("failed")   # finished -> failed is not a transition
+        print("NOERROR")
+    except Exception as e:
+        print("REFUSED", "invalid state transition" in str(e))
+run.delete()
+run.delete()                          # already gone: still fine
+print("GONE", len(api.runs(path)))
+""")
+    out = dict(line.split(" ", 1) for line in r.stdout.splitlines() if line.split(" ", 1)[0].isupper())
+    import wandb
+    if "PENDING" in out or tuple(int(p) for p in wandb.__version__.split(".")[:2]) >= (0, 25):
+        assert out["PENDING"] == "True pending"
+        assert out["REFUSED"] == "True"
+    assert out["GONE"] == "2"

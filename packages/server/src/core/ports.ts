@@ -100,6 +100,7 @@ export interface MetaStore {
   createUser(input: { username: string; email: string | null; admin: boolean }): Promise<User>;
   deleteUser(id: UserId): Promise<void>;
   countUsers(): Promise<number>;
+  /** Entities the user can write to as a member: their own and their teams' (W&B's `viewer.teams`). */
   listTeamsOfUser(userId: UserId): Promise<Entity[]>;
   addMember(entityId: EntityId, userId: UserId, role: string): Promise<void>;
   isMember(entityId: EntityId, userId: UserId): Promise<boolean>;

@@ -209,10 +209,30 @@ export class RunService {
     return runs.map((run) => ({ run, project, entity }));
   }
 
+  /** Deleting is idempotent: a run that is already gone (or never was visible) is simply not there. */
   async delete(viewer: Viewer, storageId: string): Promise<void> {
-    const { run } = await this.byStorageId(viewer, storageId);
+    let run: Run;
+    try {
+      ({ run } = await this.byStorageId(viewer, storageId));
+    } catch (e) {
+      if (e instanceof DomainError && e.code === ErrorCodes.RUN_NOT_FOUND) return;
+      throw e;
+    }
     await this.history.deleteRun(run.id);
     await this.meta.deleteRun(run.id);
+  }
+
+  /**
+   * `updateRunState` (public API `run.update_state`): requeue as `pending` from running, failed, crashed or
+   * preempted; give up as `failed` from pending or running. Anything else is refused.
+   */
+  async updateState(viewer: Viewer, storageId: string, state: string): Promise<void> {
+    const { run } = await this.byStorageId(viewer, storageId);
+    const allowed: Record<string, RunState[]> = { pending: ['running', 'failed', 'crashed', 'preempted'], failed: ['pending', 'running'] };
+    if (!allowed[state]?.includes(run.state)) {
+      throw invalidInput(`invalid state transition from ${run.state} to ${JSON.stringify(state)}`);
+    }
+    await this.meta.updateRun(run.id, { state: state as RunState });
   }
 }
 

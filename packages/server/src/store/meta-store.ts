@@ -127,7 +127,7 @@ export class KyselyMetaStore implements MetaStore {
   }
   async listTeamsOfUser(userId: UserId) {
     const rows = await this.db.selectFrom('memberships').innerJoin('entities', 'entities.id', 'memberships.entity_id')
-      .selectAll('entities').where('memberships.user_id', '=', userId).where('entities.type', '=', 'team')
+      .selectAll('entities').where('memberships.user_id', '=', userId).where('entities.type', 'in', ['user', 'team'])
       .orderBy('entities.name').execute();
     return rows.map(toEntity);
   }

@@ -21,7 +21,7 @@ type Args = Record<string, unknown>;
 type Resolver<P> = (parent: P, args: Args, ctx: GqlContext) => unknown;
 
 // Server features this build really supports (protocol §2.3): the SDK picks code paths by them.
-const SERVER_FEATURES: string[] = ['FILESTREAM_GZIP'];
+const SERVER_FEATURES: string[] = ['FILESTREAM_GZIP', 'UPDATE_RUN_STATE'];
 
 const str = (v: unknown) => (typeof v === 'string' ? v : null);
 const optStr = (v: unknown) => (typeof v === 'string' ? v : undefined);
@@ -268,6 +268,10 @@ export const resolvers = {
       });
       return { rewoundRun: rewound, clientMutationId: str(input.clientMutationId) };
     },
+    updateRunState: async (_p: unknown, { input }: { input: Args }, ctx: GqlContext) => {
+      await ctx.services.runs.updateState(ctx.viewer, String(input.id), String(input.state));
+      return { success: true, clientMutationId: str(input.clientMutationId) };
+    },
     deleteRun: async (_p: unknown, { input }: { input: Args }, ctx: GqlContext) => {
       await ctx.services.runs.delete(ctx.viewer, String(input.id));
       return { clientMutationId: str(input.clientMutationId) };
@@ -291,7 +295,7 @@ export const resolvers = {
       const keys = await ctx.services.meta.listApiKeys(u.id as never);
       return {
         edges: keys.filter((k) => k.revokedAt === null).map((k) => ({
-          node: { id: encodeGqlId('ApiKey', k.id), name: `${k.prefix}…`, description: k.name },
+          node: { id: encodeGqlId('ApiKey', k.id), name: k.prefix, description: k.name },
         })),
       };
     },

@@ -27,6 +27,7 @@ type Mutation {
   stopRun(input: StopRunInput!): StopRunPayload
   rewindRun(input: RewindRunInput!): RewindRunPayload
   deleteRun(input: DeleteRunInput!): DeleteRunPayload
+  updateRunState(input: UpdateRunStateInput!): UpdateRunStatePayload
   upsertModel(input: UpsertModelInput!): UpsertModelPayload
 }
 
@@ -201,6 +202,9 @@ type StopRunPayload { success: Boolean! clientMutationId: String }
 
 input RewindRunInput { runName: String! entityName: String projectName: String metricName: String! metricValue: Float! clientMutationId: String }
 type RewindRunPayload { rewoundRun: Run clientMutationId: String }
+
+input UpdateRunStateInput { id: ID! state: String! clientMutationId: String }
+type UpdateRunStatePayload { success: Boolean! clientMutationId: String }
 
 input DeleteRunInput { id: ID! deleteArtifacts: Boolean clientMutationId: String }
 type DeleteRunPayload { clientMutationId: String }
