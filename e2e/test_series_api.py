@@ -104,3 +104,19 @@ def test_bad_queries_get_clear_4xx(server, run_script, project):
     assert series(server, base, key="local-" + "0" * 40).status_code == 401
     r = requests.get(f"{server.url}/api/v1/runs/admin/{project}/no-such-run/keys", auth=("api", ADMIN_KEY))
     assert r.status_code == 404
+
+
+def test_runs_table_query(server, run_script, project):
+    log_runs(server, run_script, project)
+    url = server.url + "/api/v1/runs"
+    r = requests.post(url, json={"entity": "admin", "project": project, "order": "-summary_metrics.train/loss", "limit": 1},
+                      auth=("api", ADMIN_KEY))
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["total"] == 2 and [row["name"] for row in body["runs"]] == ["run1"]
+    assert body["runs"][0]["state"] == "finished" and "train/loss" in body["runs"][0]["summary"]
+    r = requests.post(url, json={"entity": "admin", "project": project, "filters": {"name": "run0"}}, auth=("api", ADMIN_KEY))
+    assert [row["name"] for row in r.json()["runs"]] == ["run0"] and r.json()["total"] == 1
+    for bad in [{"filters": {"$where": "x"}}, {"limit": 0}, {"order": "-bogus"}, {"filters": "{nope"}]:
+        r = requests.post(url, json={"entity": "admin", "project": project, **bad}, auth=("api", ADMIN_KEY))
+        assert r.status_code == 400, (bad, r.text)

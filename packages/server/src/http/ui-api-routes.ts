@@ -1,4 +1,8 @@
 import type { FastifyInstance } from 'fastify';
+import { toStrictJson } from '@cairn/shared';
+import { z } from 'zod';
+import { invalidInput } from '../core/errors.js';
+import type { Run } from '../core/ports.js';
 import type { Services } from '../core/services.js';
 import { requireViewer } from './request-context.js';
 
@@ -12,6 +16,23 @@ export function registerUiApiRoutes(app: FastifyInstance, services: Services) {
     return services.metrics.series(viewer, request.body);
   });
 
+  /** The runs table: a MongoDB-style filter, any column/config/summary sort, one page, and the total. */
+  app.post('/api/v1/runs', { bodyLimit: 1024 * 1024 }, async (request) => {
+    const viewer = await requireViewer(request, services);
+    const q = RunsTableQuery.safeParse(request.body);
+    if (!q.success) {
+      const issue = q.error.issues[0];
+      throw invalidInput(`invalid runs query: ${issue?.path.join('.') || 'body'}: ${issue?.message ?? ''}`);
+    }
+    const { entity, project, order, offset, limit } = q.data;
+    const filters = q.data.filters === undefined ? null : typeof q.data.filters === 'string' ? q.data.filters : JSON.stringify(q.data.filters);
+    const [page, total] = await Promise.all([
+      services.runs.query(viewer, entity, project, { filters, order: order ?? null, offset, limit }),
+      services.runs.count(viewer, entity, project, filters),
+    ]);
+    return { total, runs: page.map(({ run }) => runRow(run)) };
+  });
+
   app.get<{ Params: { entity: string; project: string; run: string }; Querystring: { search?: string; after?: string; limit?: string } }>(
     '/api/v1/runs/:entity/:project/:run/keys',
     async (request) => {
@@ -23,4 +44,25 @@ export function registerUiApiRoutes(app: FastifyInstance, services: Services) {
       });
     },
   );
+}
+
+const RunsTableQuery = z.object({
+  entity: z.string().min(1),
+  project: z.string().min(1),
+  filters: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
+  order: z.string().optional(),
+  offset: z.number().int().min(0).default(0),
+  limit: z.number().int().min(1).max(1000).default(100),
+});
+
+/** A runs-table row: config unwrapped from {"k": {"value": v}}, summary as strict JSON (NaN/±Inf → null). */
+function runRow(run: Run) {
+  const config = JSON.parse(toStrictJson(run.config)) as Record<string, { value?: unknown }>;
+  return {
+    name: run.name, displayName: run.displayName, state: run.state, createdAt: run.createdAt.toISOString(),
+    heartbeatAt: run.heartbeatAt.toISOString(), tags: run.tags, group: run.groupName, jobType: run.jobType,
+    notes: run.notes, host: run.host,
+    config: Object.fromEntries(Object.entries(config).filter(([k]) => k !== '_wandb').map(([k, v]) => [k, v?.value ?? null])),
+    summary: JSON.parse(toStrictJson(run.summary)) as Record<string, unknown>,
+  };
 }
