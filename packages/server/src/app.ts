@@ -4,6 +4,8 @@ import { errorBody, httpStatusOf, withReason } from './http/errors.js';
 import { registerFileStreamRoute } from './http/file-stream-route.js';
 import { registerGraphqlRoute } from './http/graphql/route.js';
 import { registerHealthRoutes } from './http/health-routes.js';
+import { registerLimits, type LimitOptions } from './http/limits.js';
+import { registerSessionRoutes } from './http/session-routes.js';
 import { registerStorageRoutes } from './http/storage-routes.js';
 import { registerUiApiRoutes } from './http/ui-api-routes.js';
 import { DomainError } from './core/errors.js';
@@ -13,6 +15,8 @@ export interface AppDeps {
   publicUrl?: string | undefined;
   fileStreamBodyLimit: number;
   logger?: FastifyBaseLogger;
+  /** Request budgets and load shedding (http/limits.ts); absent = none (in-process tests). */
+  limits?: LimitOptions;
 }
 
 /** Builds the HTTP app over ready services. Never listens: main.ts does, tests use inject(). */
@@ -37,10 +41,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return reply.code(500).send(errorBody(error));
   });
 
+  // Before the routes, so their requests are counted and shed before bodies are read.
+  if (deps.limits) registerLimits(app, deps.limits);
   registerHealthRoutes(app);
   registerGraphqlRoute(app, deps.services, deps.publicUrl);
   registerFileStreamRoute(app, deps.services, deps.fileStreamBodyLimit);
   await registerStorageRoutes(app, deps.services);
   registerUiApiRoutes(app, deps.services);
+  registerSessionRoutes(app, deps.services);
   return app;
 }

@@ -26,6 +26,19 @@ export const Config = z.object({
   /** Largest file_stream request body accepted, bytes (the SDK sends up to ~10 MiB). */
   fileStreamBodyLimit: z.coerce.number().int().positive().default(64 * 1024 * 1024),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Web sessions: absolute lifetime and idle timeout, seconds. */
+  sessionTtlSeconds: z.coerce.number().int().positive().default(7 * 24 * 3600),
+  sessionIdleSeconds: z.coerce.number().int().positive().default(24 * 3600),
+  /** Failed sign-ins allowed per username and per client IP within loginWindowSeconds; then 429. */
+  loginMaxFailuresPerUser: z.coerce.number().int().positive().default(10),
+  loginMaxFailuresPerIp: z.coerce.number().int().positive().default(50),
+  loginWindowSeconds: z.coerce.number().int().positive().default(15 * 60),
+  /** Requests per credential (API key or session) per window on /graphql, file_stream and /api; 0 = off. */
+  rateLimitRequests: z.coerce.number().int().min(0).default(20_000),
+  rateLimitWindowSeconds: z.coerce.number().int().positive().default(60),
+  /** Concurrent in-flight requests beyond which Cairn answers 429 instead of queueing. */
+  maxInflightFileStream: z.coerce.number().int().positive().default(128),
+  maxInflightGraphql: z.coerce.number().int().positive().default(256),
 });
 export type Config = Readonly<z.infer<typeof Config>>;
 
@@ -44,6 +57,15 @@ const ENV_KEYS: Record<string, keyof z.input<typeof Config>> = {
   CAIRN_TEST_FIXTURES_PORT: 'testFixturesPort',
   CAIRN_FILE_STREAM_BODY_LIMIT: 'fileStreamBodyLimit',
   CAIRN_LOG_LEVEL: 'logLevel',
+  CAIRN_SESSION_TTL_SECONDS: 'sessionTtlSeconds',
+  CAIRN_SESSION_IDLE_SECONDS: 'sessionIdleSeconds',
+  CAIRN_LOGIN_MAX_FAILURES_PER_USER: 'loginMaxFailuresPerUser',
+  CAIRN_LOGIN_MAX_FAILURES_PER_IP: 'loginMaxFailuresPerIp',
+  CAIRN_LOGIN_WINDOW_SECONDS: 'loginWindowSeconds',
+  CAIRN_RATE_LIMIT_REQUESTS: 'rateLimitRequests',
+  CAIRN_RATE_LIMIT_WINDOW_SECONDS: 'rateLimitWindowSeconds',
+  CAIRN_MAX_INFLIGHT_FILE_STREAM: 'maxInflightFileStream',
+  CAIRN_MAX_INFLIGHT_GRAPHQL: 'maxInflightGraphql',
 };
 
 /** Merges flags over env over defaults. `flags` holds only what the user actually passed. */

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
+import { InMemoryQuotaCounter } from './core/quota.js';
 import type { Runtime } from './cli/runtime.js';
 import { openRuntime } from './cli/runtime.js';
 import type { Config } from './config.js';
@@ -14,6 +15,13 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const firstKey = await services.auth.bootstrapAdmin(config.adminUsername, config.adminKey);
   const app = await buildApp({
     services, publicUrl: config.publicUrl, fileStreamBodyLimit: config.fileStreamBodyLimit, logger,
+    limits: {
+      // In memory: one process. A scaled-out deployment would pass a shared QuotaCounter here.
+      rateLimit: config.rateLimitRequests > 0
+        ? new InMemoryQuotaCounter(config.rateLimitRequests, config.rateLimitWindowSeconds * 1000)
+        : undefined,
+      maxInflight: { fileStream: config.maxInflightFileStream, graphql: config.maxInflightGraphql },
+    },
   });
   let fixtures: FastifyInstance | null = null;
   app.addHook('onClose', async () => {

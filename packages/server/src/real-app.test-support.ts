@@ -14,8 +14,10 @@ import { loadConfig } from './config.js';
 export interface RealApp {
   app: FastifyInstance;
   runtime: Runtime;
+  /** A fresh temp folder holding only dataDir: anything else that appears in it escaped the data dir. */
+  sandboxDir: string;
   dataDir: string;
-  /** Where the fs BlobStore keeps blobs; nothing may ever be written outside dataDir. */
+  /** Where the fs BlobStore keeps blobs. */
   blobDir: string;
   entity: string;
   headers(extra?: Record<string, string>): Record<string, string>;
@@ -29,7 +31,8 @@ export interface RealApp {
 export const ADMIN_KEY = `local-${'f'.repeat(40)}`;
 
 export async function openRealApp(): Promise<RealApp> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-realapp-'));
+  const sandboxDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-realapp-'));
+  const dataDir = path.join(sandboxDir, 'data');
   const config = loadConfig({ dataDir, adminKey: ADMIN_KEY, logLevel: 'silent' }, {});
   const runtime = await openRuntime(config);
   await runtime.services.auth.bootstrapAdmin(config.adminUsername, config.adminKey);
@@ -46,7 +49,7 @@ export async function openRealApp(): Promise<RealApp> {
   };
   const entity = config.adminUsername;
   return {
-    app, runtime, dataDir, blobDir: path.join(dataDir, 'blobs'), entity, headers, inject, gql,
+    app, runtime, sandboxDir, dataDir, blobDir: path.join(dataDir, 'blobs'), entity, headers, inject, gql,
     async createRun(project, name) {
       const res = await gql(
         'mutation($input: UpsertBucketInput!) { upsertBucket(input: $input) { bucket { id } } }',
@@ -57,7 +60,7 @@ export async function openRealApp(): Promise<RealApp> {
     async close() {
       await app.close();
       await runtime.close();
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      fs.rmSync(sandboxDir, { recursive: true, force: true });
     },
   };
 }

@@ -55,8 +55,17 @@ export class FsBlobStore implements BlobStore {
       } finally {
         await handle.close();
       }
-      await fsp.mkdir(path.dirname(target), { recursive: true });
-      await fsp.rename(tmp, target);
+      try {
+        await fsp.mkdir(path.dirname(target), { recursive: true });
+        await fsp.rename(tmp, target);
+      } catch (e) {
+        // "a/b" after "a" (or "a" after "a/b"): one key is a folder of the other's. The client's mistake, not ours.
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'ENOTDIR' || code === 'EISDIR' || code === 'EEXIST' || code === 'ENOTEMPTY') {
+          throw new DomainError(ErrorCodes.CONFLICT, `blob key ${JSON.stringify(key)} clashes with another blob's path`);
+        }
+        throw e;
+      }
       return info;
     } catch (e) {
       await fsp.rm(tmp, { force: true });

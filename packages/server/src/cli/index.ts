@@ -1,7 +1,10 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig, type Config } from '../config.js';
-import { DomainError } from '../core/errors.js';
+import path from 'node:path';
+import { DomainError, ErrorCodes } from '../core/errors.js';
+import { checkPasswordPolicy } from '../core/passwords.js';
 import { startServer } from '../main.js';
+import { backupDataDir, restoreDataDir } from './backup.js';
 import { openRuntime } from './runtime.js';
 
 const int = (v: string) => {
@@ -54,10 +57,25 @@ export function buildCli(): Command {
   storageFlags(users.command('create <name>').description('create a user and print its first API key'))
     .option('--admin', 'make the user a site admin')
     .option('--email <email>', 'email address')
-    .action(async (name: string, opts: StorageFlags & { admin?: boolean; email?: string }) => withRuntime(opts, async (rt) => {
+    .option('--password-stdin', 'also set a web sign-in password, read from stdin')
+    .action(async (name: string, opts: StorageFlags & { admin?: boolean; email?: string; passwordStdin?: boolean }) => withRuntime(opts, async (rt) => {
+      // Read (and policy-check) the password before creating anything, so a bad one leaves no half-made user.
+      const password = opts.passwordStdin ? await readPassword() : null;
+      if (password !== null) checkPasswordPolicy(password);
       const user = await rt.services.auth.createUser({ username: name, admin: opts.admin ?? false, email: opts.email ?? null });
+      await rt.services.audit.record({ actor: 'cli', action: 'user.create', target: user.username, detail: { admin: user.admin } });
+      if (password !== null) await rt.services.webAuth.setPassword(user.username, password, 'cli');
       const key = await rt.services.auth.createApiKey(user.id, { name: 'created with the user' });
+      await rt.services.audit.record({ actor: 'cli', action: 'key.create', target: key.slice(0, 10), detail: { user: user.username } });
       process.stdout.write(`created user ${user.username}${user.admin ? ' (admin)' : ''}\nAPI key: ${key}\n`);
+    }));
+
+  storageFlags(users.command('set-password <name>').description('set a user\'s web sign-in password, read from stdin; ends their sessions'))
+    .option('--password-stdin', 'read the password from stdin (the default; never pass it as an argument)')
+    .action(async (name: string, opts: StorageFlags) => withRuntime(opts, async (rt) => {
+      const password = await readPassword();
+      await rt.services.webAuth.setPassword(name, password, 'cli');
+      process.stdout.write(`password set for ${name}\n`);
     }));
 
   const keys = program.command('keys').description('manage API keys');
@@ -66,15 +84,78 @@ export function buildCli(): Command {
     .option('--name <label>', 'a label for the key')
     .action(async (opts: StorageFlags & { user: string; name?: string }) => withRuntime(opts, async (rt) => {
       const user = await rt.services.auth.getUser(opts.user);
-      process.stdout.write(`${await rt.services.auth.createApiKey(user.id, { name: opts.name ?? null })}\n`);
+      const key = await rt.services.auth.createApiKey(user.id, { name: opts.name ?? null });
+      await rt.services.audit.record({ actor: 'cli', action: 'key.create', target: key.slice(0, 10), detail: { user: user.username } });
+      process.stdout.write(`${key}\n`);
     }));
   storageFlags(keys.command('revoke <key>').description('revoke an API key; effective immediately'))
     .action(async (key: string, opts: StorageFlags) => withRuntime(opts, async (rt) => {
       await rt.services.auth.revokeApiKey(key);
+      await rt.services.audit.record({ actor: 'cli', action: 'key.revoke', target: key.slice(0, 10) });
       process.stdout.write('key revoked\n');
     }));
 
+  storageFlags(program.command('audit').description('print the audit log, newest first'))
+    .option('--limit <n>', 'how many entries', int, 100)
+    .option('--json', 'one JSON object per line')
+    .action(async (opts: StorageFlags & { limit: number; json?: boolean }) => withRuntime(opts, async (rt) => {
+      for (const e of await rt.services.audit.list(opts.limit)) {
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify(e)}\n`);
+          continue;
+        }
+        const cols = [e.at.toISOString(), e.actor ?? '-', e.action, e.target ?? '-', e.ip ?? '-'];
+        process.stdout.write(`${cols.join('  ')}${e.detail ? `  ${JSON.stringify(e.detail)}` : ''}\n`);
+      }
+    }));
+
+  program.command('backup').description('consistent online backup of a data dir (SQLite + blobs), safe while the server runs')
+    .requiredOption('--to <dir>', 'a new or empty directory for the backup')
+    .option('--data-dir <dir>', 'data directory to back up [CAIRN_DATA_DIR]')
+    .option('--database-url <url>', 'PostgreSQL: not done here, see docs/security.md (pg_dump + blobs)')
+    .action(async (opts: StorageFlags & { to: string }) => {
+      const config = loadConfig({ dataDir: opts.dataDir, databaseUrl: opts.databaseUrl, logLevel: 'warn' }, process.env);
+      if (config.databaseUrl) {
+        throw new DomainError(ErrorCodes.INVALID_INPUT,
+          'with PostgreSQL, back up with pg_dump and copy the blobs directory: see docs/security.md');
+      }
+      const manifest = await backupDataDir(config.dataDir, path.resolve(opts.to)).catch(asCliError);
+      const bytes = manifest.files.reduce((n, f) => n + f.size, 0);
+      process.stdout.write(`backed up ${manifest.files.length} files (${bytes} bytes) to ${path.resolve(opts.to)}\n`);
+    });
+
+  program.command('restore').description('restore a backup made by `cairn backup` into a new data dir')
+    .requiredOption('--from <dir>', 'the backup directory')
+    .requiredOption('--data-dir <dir>', 'a new or empty data directory to restore into')
+    .action(async (opts: { from: string; dataDir: string }) => {
+      const manifest = await restoreDataDir(path.resolve(opts.from), path.resolve(opts.dataDir)).catch(asCliError);
+      process.stdout.write(`restored ${manifest.files.length} files (checked against the manifest) into ${path.resolve(opts.dataDir)}\n`);
+    });
+
   return program;
+}
+
+/** Backup/restore refusals (not empty, manifest mismatch, …) are messages for the operator, not crashes. */
+const asCliError = (e: unknown): never => {
+  if (e instanceof Error && !(e instanceof DomainError)) throw new DomainError(ErrorCodes.INVALID_INPUT, e.message);
+  throw e;
+};
+
+/**
+ * A password from stdin: the whole input without its final newline (`printf %s "$PW" | cairn …`), or one
+ * line typed at a terminal. Never from argv, where it would show in `ps` and shell history.
+ */
+async function readPassword(): Promise<string> {
+  if (process.stdin.isTTY) process.stderr.write('Password (then Enter): ');
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) {
+    chunks.push(chunk as Buffer);
+    if (process.stdin.isTTY && String(chunk).includes('\n')) break;
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  const password = process.stdin.isTTY ? text.split(/\r?\n/)[0] ?? '' : text.replace(/\r?\n$/, '');
+  checkPasswordPolicy(password);
+  return password;
 }
 
 export async function runCli(argv: string[]): Promise<void> {

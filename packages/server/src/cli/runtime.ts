@@ -4,8 +4,11 @@ import path from 'node:path';
 import pino from 'pino';
 import { FsBlobStore } from '../blob/fs.js';
 import type { Config } from '../config.js';
+import { InMemoryQuotaCounter } from '../core/quota.js';
 import { createServices, type Services } from '../core/services.js';
+import { KyselyCredentialStore } from '../store/credential-store.js';
 import { SqlHistoryStore } from '../store/history-store.js';
+import { KyselyArtifactStore } from '../store/artifact-store.js';
 import { KyselyMetaStore } from '../store/meta-store.js';
 import { openPostgresDatabase } from '../store/postgres.js';
 import { migrateToLatest, type SqlDatabase } from '../store/sql-database.js';
@@ -40,14 +43,22 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     : openSqliteDatabase(path.join(config.dataDir, 'cairn.sqlite'));
   await migrateToLatest(sqlDb);
   const meta = new KyselyMetaStore(sqlDb);
+  const artifactStore = new KyselyArtifactStore(sqlDb);
   const history = new SqlHistoryStore(sqlDb, { flushIntervalMs: 1000 });
   const blobs = new FsBlobStore(path.join(config.dataDir, 'blobs'));
   const services = createServices({
-    meta, history, blobs, log: logger,
+    meta, artifactStore, history, blobs, log: logger,
     urlSigningSecret: signingSecret(config),
     signedUrlTtlSeconds: config.signedUrlTtlSeconds,
     heartbeatTimeoutSeconds: config.heartbeatTimeoutSeconds,
     crashCheckIntervalSeconds: config.crashCheckIntervalSeconds,
+    credentials: new KyselyCredentialStore(sqlDb),
+    webAuth: { sessionTtlSeconds: config.sessionTtlSeconds, sessionIdleSeconds: config.sessionIdleSeconds },
+    // In-memory counters: right for one process; several processes would share one (e.g. Redis) instead.
+    loginThrottle: {
+      perUser: new InMemoryQuotaCounter(config.loginMaxFailuresPerUser, config.loginWindowSeconds * 1000),
+      perIp: new InMemoryQuotaCounter(config.loginMaxFailuresPerIp, config.loginWindowSeconds * 1000),
+    },
   });
   return {
     services, sqlDb, logger,

@@ -4,11 +4,19 @@ import {
 import type { Viewer } from './auth.js';
 import { parseConsoleLine } from './console-lines.js';
 import { DomainError, ErrorCodes, invalidInput } from './errors.js';
+import { assertJsonDepth } from './json-depth.js';
 import type { HistoryStore, MetaStore, RunPatch, RunState } from './ports.js';
 import { mergeJsonObjects, type RunService } from './runs.js';
 
 /** Longest single line accepted: the SDK drops lines over 10 MiB - 100 KiB itself (protocol §4.2). */
 export const MAX_LINE_BYTES = 10 * 1024 * 1024;
+
+/**
+ * Largest line index a file may reach (offset + lines). Line counts are GraphQL `Int!` (historyLineCount,
+ * logLineCount, which the SDK reads to resume), so a count past 2^31 - 1 would make every later read of the
+ * run fail. No real run gets near it.
+ */
+export const MAX_LINE_INDEX = 2 ** 31 - 1;
 
 /** End states that a writer declared with `complete` (as opposed to ones the server inferred from silence). */
 const ENDED_BY_WRITER: ReadonlySet<RunState> = new Set<RunState>(['finished', 'failed', 'killed']);
@@ -38,10 +46,15 @@ export class FileStreamService {
 
     // Validate first: a bad line rejects the whole request and nothing is written.
     for (const [name, chunk] of Object.entries(files)) {
-      for (const line of chunk.content) {
+      if (chunk.offset + chunk.content.length > MAX_LINE_INDEX) {
+        throw invalidInput(`offset ${chunk.offset} of ${name} is past the largest line index (${MAX_LINE_INDEX})`);
+      }
+      const isJson = name === HISTORY_FILE || name === EVENTS_FILE || name === SUMMARY_FILE;
+      for (const [i, line] of chunk.content.entries()) {
         if (line.length * 3 > MAX_LINE_BYTES && Buffer.byteLength(line, 'utf8') > MAX_LINE_BYTES) {
           throw new DomainError(ErrorCodes.PAYLOAD_TOO_LARGE, `a line of ${name} is over the ${MAX_LINE_BYTES}-byte limit`);
         }
+        if (isJson) assertJsonDepth(line, `line ${chunk.offset + i} of ${name}`);
       }
     }
     // History lines are checked by the store as it parses them (once), before it writes anything; it is

@@ -140,6 +140,85 @@ export interface MetaStore {
   close(): Promise<void>;
 }
 
+// ---------- ArtifactStore: versioned datasets and models ----------
+
+export type ArtifactState = 'PENDING' | 'COMMITTED' | 'DELETED';
+export type CollectionKind = 'sequence' | 'portfolio';
+export interface ArtifactType { id: number; projectId: ProjectId; name: string; createdAt: Date }
+export interface ArtifactCollection {
+  id: number; projectId: ProjectId; typeId: number; name: string; kind: CollectionKind; description: string | null;
+  createdAt: Date; updatedAt: Date;
+}
+export interface Artifact {
+  id: number; projectId: ProjectId; sequenceId: number; typeId: number; state: ArtifactState; digest: string;
+  description: string | null; metadata: string | null; ttlSeconds: number | null; historyStep: number | null;
+  versionIndex: number | null; commitHash: string | null; size: number; fileCount: number;
+  createdByRunId: RunId | null; clientId: string | null; distributedId: string | null; requestedAliases: string[];
+  createdAt: Date; updatedAt: Date;
+}
+export interface ArtifactAliasRecord { id: number; collectionId: number; alias: string; artifactId: number }
+export interface ArtifactFileEntry {
+  artifactId: number; name: string; digest: string; size: number; ref: string | null; birthArtifactId: number | null;
+}
+export interface ArtifactManifestRecord {
+  artifactId: number; type: string; name: string; digest: string; blobKey: string; baseArtifactId: number | null;
+}
+export interface ContentObject { md5Hex: string; size: number | null; birthArtifactId: number; stored: boolean }
+export interface NewArtifact {
+  projectId: ProjectId; sequenceId: number; typeId: number; digest: string; description: string | null;
+  metadata: string | null; ttlSeconds: number | null; historyStep: number | null; createdByRunId: RunId | null;
+  clientId: string | null; distributedId: string | null; requestedAliases: string[]; tags: string[];
+}
+
+export interface ArtifactStore {
+  ensureType(projectId: ProjectId, name: string): Promise<ArtifactType>;
+  findType(projectId: ProjectId, name: string): Promise<ArtifactType | null>;
+  findTypeById(id: number): Promise<ArtifactType | null>;
+  listTypes(projectId: ProjectId): Promise<ArtifactType[]>;
+  /** The sequence (logged versions) of that name, created when missing. */
+  ensureSequence(projectId: ProjectId, typeId: number, name: string, clientId: string | null): Promise<ArtifactCollection>;
+  findCollection(projectId: ProjectId, name: string): Promise<ArtifactCollection | null>;
+  findCollectionById(id: number): Promise<ArtifactCollection | null>;
+  listCollections(projectId: ProjectId, typeId: number): Promise<ArtifactCollection[]>;
+  findArtifact(id: number): Promise<Artifact | null>;
+  findArtifactByClientId(clientId: string): Promise<Artifact | null>;
+  findCommittedByDigest(sequenceId: number, digest: string): Promise<Artifact | null>;
+  findPendingByDistributedId(sequenceId: number, distributedId: string): Promise<Artifact | null>;
+  insertArtifact(input: NewArtifact): Promise<Artifact>;
+  upsertManifest(record: ArtifactManifestRecord): Promise<void>;
+  findManifest(artifactId: number): Promise<ArtifactManifestRecord | null>;
+  /** The content object for these bytes, recording `birthArtifactId` as its first owner when new. */
+  claimContent(md5Hex: string, birthArtifactId: number): Promise<ContentObject>;
+  findContent(md5Hex: string): Promise<ContentObject | null>;
+  markContentStored(md5Hex: string, size: number): Promise<void>;
+  /**
+   * Commits a pending artifact atomically: next version index in its sequence, files, `latest` and the
+   * requested aliases moved to it, state COMMITTED.
+   */
+  commit(artifactId: number, files: Omit<ArtifactFileEntry, 'artifactId'>[], commitHash: string): Promise<Artifact>;
+  /** Points aliases of a collection at an artifact (an alias is unique in its collection: it moves). */
+  setAliases(collectionId: number, artifactId: number, aliases: string[]): Promise<void>;
+  removeAliases(collectionId: number, artifactId: number, aliases: string[]): Promise<void>;
+  listAliases(artifactId: number): Promise<ArtifactAliasRecord[]>;
+  listTags(artifactId: number): Promise<string[]>;
+  /** The member of a collection by version index or alias, with its version index there. */
+  findMembership(collectionId: number, by: { versionIndex: number } | { alias: string }): Promise<{ artifact: Artifact; versionIndex: number } | null>;
+  membershipsOf(artifactId: number): Promise<{ collectionId: number; versionIndex: number }[]>;
+  listVersions(collectionId: number, offset: number, limit: number): Promise<{ artifact: Artifact; versionIndex: number }[]>;
+  listFiles(artifactId: number, opts: { names?: string[]; offset: number; limit: number }): Promise<ArtifactFileEntry[]>;
+  countFiles(artifactId: number, names?: string[]): Promise<number>;
+  recordUsage(runId: RunId, artifactId: number, usedAs: string | null): Promise<void>;
+  listOutputs(runId: RunId): Promise<Artifact[]>;
+  listInputs(runId: RunId): Promise<Artifact[]>;
+  usedBy(artifactId: number): Promise<RunId[]>;
+  updateArtifact(id: number, patch: { description?: string | null; metadata?: string | null; ttlSeconds?: number | null }): Promise<Artifact>;
+  addTags(artifactId: number, tags: string[]): Promise<void>;
+  removeTags(artifactId: number, tags: string[]): Promise<void>;
+  /** Soft delete: the version disappears from every read; its bytes stay until the purge job. */
+  markDeleted(artifactId: number): Promise<void>;
+  listProjectCollections(projectId: ProjectId): Promise<ArtifactCollection[]>;
+}
+
 // ---------- HistoryStore: metric rows, system metrics, console lines ----------
 
 export type LineStream = 'history' | 'events';

@@ -10,12 +10,15 @@ import type { UrlSigner } from './url-signer.js';
 const RUN_FILE_KEY = /^runs\/(\d+)\/files\/(.+)$/;
 const runFileKey = (runId: RunId, name: string) => `runs/${runId}/files/${name}`;
 
-/** A run-relative path the SDK may upload: no traversal, no absolute paths, no NUL. */
+/**
+ * A run-relative path the SDK may upload: no traversal, no absolute paths, no NUL, and every segment a
+ * real name (no '', '.', '..': "a/" or "./" would name a folder, not a file).
+ */
 export function isSafeRunFileName(name: string): boolean {
   if (name === '' || name.length > 1024 || name.includes('\0') || name.includes('\\')) return false;
   if (name.startsWith('/')) return false;
   const normal = path.posix.normalize(name);
-  return normal === name && !normal.split('/').includes('..');
+  return normal === name && !normal.split('/').some((segment) => segment === '' || segment === '.' || segment === '..');
 }
 
 /** Paths (relative to the server's base URL) for signed transfers; http/ makes them absolute. */

@@ -25,7 +25,8 @@ export const MAX_REGEX_LENGTH = 256;
 /** `config.lr`, `config.lr.value`, `summary_metrics.loss`, `state`, … → a field reference. */
 export function parseFieldRef(name: string): FieldRef {
   if (typeof name !== 'string' || name.length === 0 || name.length > 512) throw invalidInput('invalid filter field name');
-  const column = COLUMN_ALIASES[name];
+  // Own keys only: "valueOf" or "__proto__" must not find Object.prototype's members.
+  const column = Object.hasOwn(COLUMN_ALIASES, name) ? COLUMN_ALIASES[name] : undefined;
   if (column) return { kind: 'column', column };
   const [head, ...rest] = name.split('.');
   if (rest.length === 0 || rest.length > MAX_PATH || rest.some((p) => p === '')) {
@@ -114,8 +115,10 @@ export function parseRunFilter(json: string | null | undefined): FilterNode {
 }
 
 /**
- * Accepts only patterns that cannot backtrack catastrophically: no backreferences, lookarounds, or a
- * quantified group that itself contains a quantifier (the `(a+)+` family). RE2 semantics otherwise.
+ * Accepts only patterns that cannot backtrack catastrophically on a backtracking engine (SQLite's regexp()
+ * is JavaScript's): no backreferences or lookarounds, no repeated group that holds a repetition or an
+ * alternation (`(a+)+`, `(a|aa)+`, `(?:(?:a)+)+`), at most one unbounded repetition (`.*.*=` is already
+ * cubic), and a few quantifiers in all (`a?a?a?…` is exponential).
  */
 export function checkRegex(pattern: string): string {
   try {
@@ -123,10 +126,63 @@ export function checkRegex(pattern: string): string {
   } catch {
     throw invalidInput(`invalid $regex ${JSON.stringify(pattern)}`);
   }
-  if (/\\[1-9]|\(\?[=!<]/.test(pattern)) throw invalidInput('$regex: backreferences and lookarounds are not supported');
-  // A group with a quantifier inside, followed by a quantifier: nested repetition.
-  if (/\([^)]*[*+}][^)]*\)\s*[*+{]/.test(pattern)) throw invalidInput('$regex: nested repetition is not allowed');
+  if (/\\[1-9k]|\(\?<?[=!]/.test(pattern)) throw invalidInput('$regex: backreferences and lookarounds are not supported');
+  const shape = regexShape(pattern);
+  if (shape.repeatedComplexGroup) throw invalidInput('$regex: nested repetition is not allowed (a repeated group may not hold a repetition or "|")');
+  if (shape.unbounded > MAX_REGEX_UNBOUNDED) {
+    throw invalidInput(`$regex: at most ${MAX_REGEX_UNBOUNDED} unbounded repetition (*, +, {n,}) is supported`);
+  }
+  if (shape.quantifiers > MAX_REGEX_QUANTIFIERS) throw invalidInput(`$regex: at most ${MAX_REGEX_QUANTIFIERS} quantifiers are supported`);
   return pattern;
+}
+
+const MAX_REGEX_UNBOUNDED = 1;
+const MAX_REGEX_QUANTIFIERS = 4;
+
+/** Counts quantifiers and finds repeated groups with a quantifier or `|` inside, skipping escapes and classes. */
+function regexShape(pattern: string): { quantifiers: number; unbounded: number; repeatedComplexGroup: boolean } {
+  let quantifiers = 0;
+  let unbounded = 0;
+  let repeatedComplexGroup = false;
+  // Per open group: whether it holds a quantifier or an alternation so far.
+  const groups: boolean[] = [];
+  let lastGroupComplex = false; // the atom just closed was a group with a quantifier or `|` inside
+  const markComplex = () => {
+    if (groups.length > 0) groups[groups.length - 1] = true;
+  };
+  for (let i = 0; i < pattern.length; i++) {
+    const ch = pattern[i]!;
+    let closedComplexGroup = false;
+    if (ch === '\\') {
+      i++;
+    } else if (ch === '[') {
+      for (i++; i < pattern.length && pattern[i] !== ']'; i++) if (pattern[i] === '\\') i++;
+    } else if (ch === '(') {
+      groups.push(false);
+    } else if (ch === ')') {
+      closedComplexGroup = groups.pop() ?? false;
+      if (closedComplexGroup) markComplex();
+    } else if (ch === '|') {
+      markComplex();
+    } else if (ch === '*' || ch === '+' || ch === '?' || ch === '{') {
+      // `?` right after `(` or another quantifier is syntax (group kind, lazy), not a repetition.
+      const prev = pattern[i - 1];
+      if (ch === '?' && (prev === '(' || prev === '*' || prev === '+' || prev === '?' || prev === '}')) continue;
+      let isUnbounded = ch === '*' || ch === '+';
+      if (ch === '{') {
+        const m = /^\{(\d+)(,(\d*))?\}/.exec(pattern.slice(i));
+        if (!m) continue; // a literal '{'
+        isUnbounded = m[2] !== undefined && (m[3] === '' || Number(m[3]) > 16);
+        i += m[0].length - 1;
+      }
+      quantifiers++;
+      if (isUnbounded) unbounded++;
+      if (lastGroupComplex) repeatedComplexGroup = true;
+      markComplex();
+    }
+    lastGroupComplex = closedComplexGroup;
+  }
+  return { quantifiers, unbounded, repeatedComplexGroup };
 }
 
 /** `+created_at`, `-summary_metrics.loss`, `config.lr.value` → an order; the default is newest first. */

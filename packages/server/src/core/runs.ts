@@ -3,6 +3,7 @@ import { decodeGqlId, parseExtendedJson, type RunId } from '@cairn/shared';
 import type { AccessPolicy } from './access.js';
 import type { Viewer } from './auth.js';
 import { DomainError, ErrorCodes, invalidInput } from './errors.js';
+import { assertJsonDepth } from './json-depth.js';
 import { generateRunDisplayName } from './names.js';
 import { parseRunFilter, parseRunOrder } from './run-filter.js';
 import type { Entity, HistoryStore, MetaStore, Project, Run, RunPatch, RunState } from './ports.js';
@@ -38,6 +39,7 @@ export const DEFAULT_PROJECT = 'uncategorized';
 
 /** Parses a JSONString argument that must hold a JSON object; a clear 4xx otherwise. */
 export function parseJsonObject(text: string, what: string): Record<string, unknown> {
+  assertJsonDepth(text, what);
   let value: unknown;
   try {
     value = parseExtendedJson(text);

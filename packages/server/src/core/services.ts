@@ -1,16 +1,22 @@
 import { AccessPolicy } from './access.js';
+import { ApiKeyService } from './api-keys.js';
+import { AuditLog } from './audit.js';
 import { AuthService } from './auth.js';
 import { CrashMonitor } from './crash-monitor.js';
 import { FileStreamService } from './file-stream.js';
 import type { Logger } from './logger.js';
 import { MetricsService } from './metrics.js';
-import type { BlobStore, HistoryStore, MetaStore } from './ports.js';
+import { ArtifactService } from './artifacts.js';
+import type { ArtifactStore, BlobStore, HistoryStore, MetaStore } from './ports.js';
 import { RunFileService } from './run-files.js';
+import type { CredentialStore } from './security-ports.js';
 import { RunService, RunStreamReader } from './runs.js';
 import { UrlSigner } from './url-signer.js';
+import { WebAuthService, type LoginThrottle, type WebAuthOptions } from './web-auth.js';
 
 export interface CoreDeps {
   meta: MetaStore;
+  artifactStore: ArtifactStore;
   history: HistoryStore;
   blobs: BlobStore;
   urlSigningSecret: string;
@@ -18,6 +24,10 @@ export interface CoreDeps {
   heartbeatTimeoutSeconds: number;
   crashCheckIntervalSeconds: number;
   log: Logger;
+  /** Passwords, sessions, key revocation by id, audit log. */
+  credentials: CredentialStore;
+  webAuth: WebAuthOptions;
+  loginThrottle: LoginThrottle;
 }
 
 /** Wires the domain services over the chosen adapters. Nothing here knows which adapters they are. */
@@ -33,6 +43,10 @@ export function createServices(deps: CoreDeps) {
   );
   const streams = new RunStreamReader(deps.history);
   const metrics = new MetricsService(deps.meta, deps.history, access);
-  return { access, auth, signer, runs, streams, metrics, fileStream, runFiles, crashMonitor, meta: deps.meta };
+  const artifacts = new ArtifactService(deps.meta, deps.artifactStore, deps.blobs, access, signer);
+  const audit = new AuditLog(deps.credentials);
+  const webAuth = new WebAuthService(deps.meta, deps.credentials, audit, deps.loginThrottle, deps.webAuth);
+  const apiKeys = new ApiKeyService(deps.meta, auth, deps.credentials, audit);
+  return { audit, webAuth, apiKeys, access, auth, signer, runs, streams, metrics, artifacts, fileStream, runFiles, crashMonitor, meta: deps.meta };
 }
 export type Services = ReturnType<typeof createServices>;

@@ -18,8 +18,9 @@ export class UrlSigner {
 
   /** The grant a token carries, or null when forged, expired, or for another method. */
   verify(token: string, method: SignedMethod): SignedGrant | null {
-    const [payload, mac] = token.split('.', 2);
-    if (!payload || !mac) return null;
+    // Exactly payload.mac: a token with anything appended is not the one that was signed.
+    const [payload, mac, ...rest] = token.split('.');
+    if (!payload || !mac || rest.length > 0) return null;
     const expected = Buffer.from(this.mac(payload));
     const given = Buffer.from(mac);
     if (expected.length !== given.length || !timingSafeEqual(expected, given)) return null;

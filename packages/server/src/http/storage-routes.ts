@@ -18,6 +18,10 @@ function parseRange(header: string | undefined): { start: number; end?: number }
  */
 export async function registerStorageRoutes(app: FastifyInstance, services: Services) {
   await app.register(async (scope) => {
+    // Multipart part uploads may carry an empty Content-Type: bytes are bytes here.
+    scope.addHook('onRequest', async (request) => {
+      if (request.headers['content-type'] === '') request.headers['content-type'] = 'application/octet-stream';
+    });
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
 
@@ -25,8 +29,11 @@ export async function registerStorageRoutes(app: FastifyInstance, services: Serv
       const grant = services.signer.verify(request.params.token, 'PUT');
       if (!grant) throw forbidden();
       const body = (request.body as Readable | undefined) ?? Readable.from([]);
-      await services.runFiles.receiveUpload(grant.key, body, request.headers['content-type']);
-      return reply.code(200).header('ETag', '"ok"').send({});
+      const contentMd5 = request.headers['content-md5'];
+      const stored = await services.artifacts.receiveUpload(grant.key, body, typeof contentMd5 === 'string' ? contentMd5 : undefined);
+      if (!stored) await services.runFiles.receiveUpload(grant.key, body, request.headers['content-type']);
+      // The ETag is the hex MD5 of what was stored: multipart clients hand it back to complete the upload.
+      return reply.code(200).header('ETag', `"${stored ? stored.md5Hex : 'ok'}"`).send({});
     });
 
     scope.get<{ Params: { token: string; name: string } }>('/storage/download/:token/:name', async (request, reply) => {

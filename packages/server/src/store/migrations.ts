@@ -1,4 +1,6 @@
 import { type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { artifactMigration } from './artifact-migration.js';
+import { sessionsAuditMigration } from './sessions-audit-migration.js';
 
 export type SqlDialect = 'sqlite' | 'postgres';
 
@@ -182,6 +184,8 @@ export function migrationsFor(dialect: SqlDialect): MigrationProvider {
         await db.schema.createIndex('runs_project_created').on('runs').columns(['project_id', 'created_at']).execute();
       },
     },
+    '0005_sessions_audit': sessionsAuditMigration(dialect),
+    '0006_artifacts': artifactMigration(dialect),
   };
   return { getMigrations: async () => migrations };
 }

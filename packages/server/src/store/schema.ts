@@ -47,8 +47,40 @@ export interface Database {
   series_points: { run_id: number; key: string; chunk: number; points: Uint8Array };
   series_rollups: { run_id: number; key: string; level: number; node: number; summary: Uint8Array };
   series_state: { run_id: number; indexed_seq: number };
+  artifact_types: { id: Generated<number>; project_id: number; name: string; created_at: number };
+  artifact_collections: {
+    id: Generated<number>; project_id: number; type_id: number; name: string; kind: string; description: string | null;
+    client_id: string | null; created_at: number; updated_at: number;
+  };
+  artifacts: {
+    id: Generated<number>; project_id: number; sequence_id: number; type_id: number; state: string; digest: string;
+    description: string | null; metadata: string | null; ttl_seconds: number | null; history_step: number | null;
+    version_index: number | null; commit_hash: string | null; size: Generated<number>; file_count: Generated<number>;
+    created_by_run_id: number | null; client_id: string | null; distributed_id: string | null;
+    requested_aliases: Generated<string>; created_at: number; updated_at: number;
+  };
+  artifact_memberships: { collection_id: number; artifact_id: number; version_index: number; created_at: number };
+  artifact_aliases: { id: Generated<number>; collection_id: number; alias: string; artifact_id: number; created_at: number };
+  artifact_tags: { artifact_id: number; name: string };
+  artifact_manifests: {
+    artifact_id: number; type: string; name: string; digest: string; blob_key: string; base_artifact_id: number | null;
+    updated_at: number;
+  };
+  artifact_files: {
+    artifact_id: number; name: string; digest: string; size: number; ref: string | null; birth_artifact_id: number | null;
+  };
+  content_objects: { md5_hex: string; size: number | null; birth_artifact_id: number; stored_at: number | null; created_at: number };
+  artifact_usage: { run_id: number; artifact_id: number; used_as: string | null; created_at: number };
   console_lines: {
     run_id: number; writer: string; line_no: number; seq: number; level: string; label: string | null;
     ts: string | null; text: string;
+  };
+  sessions: {
+    token_hash: string; user_id: number; created_at: number; last_seen_at: number; expires_at: number;
+    ip: string | null; user_agent: string | null;
+  };
+  audit_log: {
+    id: Generated<number>; at: number; actor: string | null; action: string; target: string | null;
+    ip: string | null; detail: string | null;
   };
 }

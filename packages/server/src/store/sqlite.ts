@@ -23,8 +23,11 @@ export function openSqliteDatabase(file: string): SqlDatabase {
 
 /**
  * `regexp(pattern, text, caseInsensitive)` for run filters. Patterns were vetted by core/run-filter.ts
- * (no nested repetition, backreferences or lookarounds), and inputs are capped, so matching stays linear.
+ * (no nested repetition, backreferences or lookarounds, one unbounded repetition), and only the first
+ * MAX_REGEXP_TEXT characters of a value are searched, so matching stays fast.
  */
+const MAX_REGEXP_TEXT = 1024;
+
 function registerRegexp(sqlite: BetterSqlite3.Database) {
   const cache = new Map<string, RegExp>();
   sqlite.function('regexp', { deterministic: true }, (pattern: unknown, text: unknown, ci: unknown) => {
@@ -36,6 +39,7 @@ function registerRegexp(sqlite: BetterSqlite3.Database) {
       re = new RegExp(pattern, ci ? 'iu' : 'u');
       cache.set(cacheKey, re);
     }
-    return re.test(text.length > 100_000 ? text.slice(0, 100_000) : text) ? 1 : 0;
+    // Even one unanchored `.*x` is quadratic in the text: 1 KiB keeps a row under milliseconds.
+    return re.test(text.length > MAX_REGEXP_TEXT ? text.slice(0, MAX_REGEXP_TEXT) : text) ? 1 : 0;
   });
 }

@@ -130,7 +130,7 @@ const runResolvers: Record<string, Resolver<RunInProject>> = {
     let files = await ctx.services.meta.listRunFiles(r.run.id);
     const names = (args.names as (string | null)[] | null)?.filter((n): n is string => typeof n === 'string');
     if (names && names.length > 0) files = files.filter((f) => names.includes(f.name));
-    return page(files.map((file) => ({ file, ctx })), str(args.after), args.first as number | null);
+    return page(files.map((file) => runFileView(file, ctx)), str(args.after), args.first as number | null);
   },
   logLines: async (r, args, ctx) => {
     const last = args.last as number | null;
@@ -148,18 +148,20 @@ const runResolvers: Record<string, Resolver<RunInProject>> = {
   },
 };
 
-const fileResolvers: Record<string, Resolver<{ file: RunFile; ctx: GqlContext }>> = {
-  id: (f) => encodeGqlId('File', `${f.file.runId}:${f.file.name}`),
-  name: (f) => f.file.name,
-  displayName: (f) => f.file.name,
-  url: (f) => f.ctx.baseUrl + f.ctx.services.runFiles.downloadPathFor(f.file),
-  directUrl: (f) => f.ctx.baseUrl + f.ctx.services.runFiles.downloadPathFor(f.file),
-  sizeBytes: (f) => f.file.sizeBytes,
-  mimetype: (f) => f.file.mimetype,
-  updatedAt: (f) => f.file.updatedAt,
-  md5: (f) => f.file.md5,
-  digest: (f) => f.file.md5,
-};
+/** What a File answers; plain fields, so GraphQL's default resolvers serve it (run and artifact files alike). */
+export interface FileView {
+  id: string; name: string; displayName: string; url: string | null; directUrl: string | null; sizeBytes: number;
+  mimetype: string | null; updatedAt: Date | null; md5: string | null; digest: string | null; storagePath?: string | null;
+  uploadUrl?: string | null; uploadHeaders?: string[] | null; uploadMultipartUrls?: unknown; artifact?: unknown;
+}
+
+function runFileView(file: RunFile, ctx: GqlContext): FileView {
+  const url = ctx.baseUrl + ctx.services.runFiles.downloadPathFor(file);
+  return {
+    id: encodeGqlId('File', `${file.runId}:${file.name}`), name: file.name, displayName: file.name, url, directUrl: url,
+    sizeBytes: file.sizeBytes, mimetype: file.mimetype, updatedAt: file.updatedAt, md5: file.md5, digest: file.md5,
+  };
+}
 
 /**
  * A run answered by upsertBucket. wandb-core before 0.28.2 (wandb#12421) replaces all its file_stream offsets
@@ -316,5 +318,4 @@ export const resolvers = {
   },
   Project: projectResolvers,
   Run: runResolvers,
-  File: fileResolvers,
 };

@@ -8,6 +8,9 @@ import { httpStatusOf, withReason } from '../errors.js';
 import { requireViewer, baseUrlOf } from '../request-context.js';
 import { resolvers, type GqlContext } from './resolvers.js';
 import { typeDefs } from './schema.js';
+import { assertAffordable } from './query-cost.js';
+import { artifactResolvers } from './artifact-resolvers.js';
+import { artifactTypeDefs } from './artifact-schema.js';
 
 const GraphQLRequest = z.object({
   query: z.string().min(1, 'query is empty'),
@@ -20,7 +23,7 @@ const MAX_DOCUMENT_CACHE = 500;
 
 /** POST /graphql: auth first (401 before any parsing), then parse/validate/execute with graphql-js. */
 export function registerGraphqlRoute(app: FastifyInstance, services: Services, publicUrl: string | undefined) {
-  const schema = makeExecutableSchema({ typeDefs, resolvers });
+  const schema = makeExecutableSchema({ typeDefs: [typeDefs, artifactTypeDefs], resolvers: [resolvers, artifactResolvers] });
   // The SDK sends the same few documents over and over: parse and validate each once.
   const documents = new Map<string, DocumentNode | readonly GraphQLError[]>();
   const documentFor = (query: string) => {
@@ -51,6 +54,7 @@ export function registerGraphqlRoute(app: FastifyInstance, services: Services, p
       const errors = doc as readonly GraphQLError[];
       return withReason(reply.code(400), errors[0]?.message).send({ errors: errors.map((e) => e.toJSON()) });
     }
+    assertAffordable(schema, doc as DocumentNode, body.data.operationName, body.data.variables ?? {});
     const headers = request.headers;
     const contextValue: GqlContext = {
       viewer, services, baseUrl: baseUrlOf(request, publicUrl),
@@ -62,13 +66,15 @@ export function registerGraphqlRoute(app: FastifyInstance, services: Services, p
     });
     if (result.errors?.length) {
       const domain = result.errors.map((e) => e.originalError).find((e): e is DomainError => e instanceof DomainError);
-      const unexpected = result.errors.find((e) => e.originalError && !(e.originalError instanceof DomainError));
+      // Variable coercion and similar request errors arrive as GraphQLErrors: the client's fault, not ours.
+      const isBug = (e: GraphQLError) => e.originalError !== undefined && !(e.originalError instanceof DomainError)
+        && !(e.originalError instanceof GraphQLError);
+      const unexpected = result.errors.find(isBug);
       if (unexpected) request.log.error({ err: unexpected.originalError }, 'GraphQL resolver failed');
       const status = domain ? httpStatusOf(domain) : unexpected ? 500 : 400;
       return withReason(reply.code(status), domain?.message).send({
         data: result.data ?? null,
-        errors: result.errors.map((e) => (e.originalError && !(e.originalError instanceof DomainError)
-          ? { message: 'internal server error', path: e.path } : e.toJSON())),
+        errors: result.errors.map((e) => (isBug(e) ? { message: 'internal server error', path: e.path } : e.toJSON())),
       });
     }
     return reply.send(result);
