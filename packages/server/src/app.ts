@@ -13,6 +13,7 @@ import { DomainError } from './core/errors.js';
 export interface AppDeps {
   services: Services;
   publicUrl?: string | undefined;
+  trustProxy?: boolean;
   fileStreamBodyLimit: number;
   logger?: FastifyBaseLogger;
   /** Request budgets and load shedding (http/limits.ts); absent = none (in-process tests). */
@@ -24,7 +25,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     bodyLimit: 8 * 1024 * 1024,
-    trustProxy: true,
+    // Forwarded headers are believed only behind a configured proxy: otherwise any client could claim
+    // another IP (login throttling) or TLS (Secure cookies).
+    trustProxy: deps.trustProxy ?? false,
     // Signed-URL tokens travel in the path.
     routerOptions: { maxParamLength: 4096 },
   });

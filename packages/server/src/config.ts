@@ -25,6 +25,8 @@ export const Config = z.object({
   testFixturesPort: z.coerce.number().int().min(0).max(65535).optional(),
   /** Largest file_stream request body accepted, bytes (the SDK sends up to ~10 MiB). */
   fileStreamBodyLimit: z.coerce.number().int().positive().default(64 * 1024 * 1024),
+  /** Behind a reverse proxy: believe X-Forwarded-For/-Proto/-Host (client IP, TLS, public host). */
+  trustProxy: z.preprocess((v) => (typeof v === 'string' ? ['1', 'true', 'yes'].includes(v.toLowerCase()) : v), z.boolean()).default(false),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Web sessions: absolute lifetime and idle timeout, seconds. */
   sessionTtlSeconds: z.coerce.number().int().positive().default(7 * 24 * 3600),
@@ -57,6 +59,7 @@ const ENV_KEYS: Record<string, keyof z.input<typeof Config>> = {
   CAIRN_TEST_FIXTURES_PORT: 'testFixturesPort',
   CAIRN_FILE_STREAM_BODY_LIMIT: 'fileStreamBodyLimit',
   CAIRN_LOG_LEVEL: 'logLevel',
+  CAIRN_TRUST_PROXY: 'trustProxy',
   CAIRN_SESSION_TTL_SECONDS: 'sessionTtlSeconds',
   CAIRN_SESSION_IDLE_SECONDS: 'sessionIdleSeconds',
   CAIRN_LOGIN_MAX_FAILURES_PER_USER: 'loginMaxFailuresPerUser',

@@ -14,7 +14,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const { services, logger } = runtime;
   const firstKey = await services.auth.bootstrapAdmin(config.adminUsername, config.adminKey);
   const app = await buildApp({
-    services, publicUrl: config.publicUrl, fileStreamBodyLimit: config.fileStreamBodyLimit, logger,
+    services, publicUrl: config.publicUrl, trustProxy: config.trustProxy, fileStreamBodyLimit: config.fileStreamBodyLimit, logger,
     limits: {
       // In memory: one process. A scaled-out deployment would pass a shared QuotaCounter here.
       rateLimit: config.rateLimitRequests > 0

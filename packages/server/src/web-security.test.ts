@@ -26,7 +26,8 @@ async function open(opts: { requestBudget?: number } = {}) {
   await runtime.services.auth.bootstrapAdmin(config.adminUsername, config.adminKey);
   await runtime.services.webAuth.setPassword('admin', PASSWORD, 'test');
   app = await buildApp({
-    services: runtime.services, fileStreamBodyLimit: config.fileStreamBodyLimit,
+    // As deployed behind a TLS-terminating proxy (CAIRN_TRUST_PROXY): X-Forwarded-Proto is believed.
+    services: runtime.services, fileStreamBodyLimit: config.fileStreamBodyLimit, trustProxy: true,
     limits: opts.requestBudget ? { rateLimit: new InMemoryQuotaCounter(opts.requestBudget, 60_000) } : {},
   });
 }

@@ -41,7 +41,6 @@ export async function requireViewer(request: FastifyRequest, services: Services)
  */
 export function baseUrlOf(request: FastifyRequest, publicUrl: string | undefined): string {
   if (publicUrl) return publicUrl.replace(/\/+$/, '');
-  const proto = (request.headers['x-forwarded-proto'] as string | undefined)?.split(',')[0]?.trim() || request.protocol;
-  const host = (request.headers['x-forwarded-host'] as string | undefined)?.split(',')[0]?.trim() || request.headers.host || 'localhost';
-  return `${proto}://${host}`;
+  // protocol and host honour X-Forwarded-Proto/-Host only when the app trusts its proxy (CAIRN_TRUST_PROXY).
+  return `${request.protocol}://${request.host || 'localhost'}`;
 }
