@@ -230,3 +230,57 @@ def test_large_file_goes_through_multipart(server, run_script, project, tmp_path
     assert not any((server.data_dir / "blobs" / "uploads").rglob("*")) or all(p.is_dir() for p in (server.data_dir / "blobs" / "uploads").rglob("*"))
     log = (server.log_path.read_text() if server.log_path else "")
     assert "completeMultipart" not in log  # no server errors logged about it
+
+
+def test_ttl_expiry_restore_purge_keeps_shared_blobs(server, run_script, project):
+    import base64
+    import datetime as dt
+    import requests
+    from conftest import ADMIN_KEY
+    r = run_script(server, f"""
+        import datetime, os, wandb
+        for name, files, ttl in [("a", {{"shared.txt": "shared bytes", "only-a.txt": "aaaa"}}, 1),
+                                 ("b", {{"shared.txt": "shared bytes", "only-b.txt": "bb"}}, None)]:
+            os.makedirs(name, exist_ok=True)
+            for f, text in files.items():
+                open(os.path.join(name, f), "w").write(text)
+            run = wandb.init(project="{project}", id="ttl-" + name)
+            art = wandb.Artifact(name, type="dataset")
+            art.add_dir(name)
+            if ttl:
+                art.ttl = datetime.timedelta(days=ttl)
+            logged = run.log_artifact(art)
+            logged.wait()
+            print("ID", name, logged.id)
+            run.finish()
+    """)
+    ids = {line.split()[1]: line.split()[2] for line in r.stdout.splitlines() if line.startswith("ID ")}
+    numeric_a = base64.b64decode(ids["a"]).decode().split(":")[1]
+    usage = requests.get(f"{server.url}/api/v1/projects/admin/{project}/storage", auth=("api", ADMIN_KEY)).json()
+    assert usage["logicalBytes"] == 12 + 4 + 12 + 2 and usage["storedBytes"] == 12 + 4 + 2
+
+    def visible(alias):
+        status, body = gql(server, "query($p: String!, $n: String!) { project(name: $p, entityName: \"admin\") { artifactCollectionMembership(name: $n) { id } } }",
+                           {"p": project, "n": alias})
+        return body["data"]["project"]["artifactCollectionMembership"] is not None
+
+    later = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=2)).isoformat()
+    assert "expired 1 version(s)" in server.cli("gc", "--as-of", later)
+    assert not visible("a:v0") and visible("b:v0")
+    server.cli("artifacts-restore", numeric_a)
+    assert visible("a:v0")
+    server.cli("gc", "--as-of", later)
+    much_later = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=30)).isoformat()
+    out = server.cli("gc", "--as-of", much_later)
+    assert "purged 1" in out and "deleted 1 blob(s)" in out
+    objects = {p.name for p in (server.data_dir / "blobs" / "objects" / "md5").iterdir()}
+    assert hashlib.md5(b"shared bytes").hexdigest() in objects        # still needed by b
+    assert hashlib.md5(b"aaaa").hexdigest() not in objects              # only a had it
+    r = run_script(server, f"""
+        import wandb
+        p = wandb.Api().artifact("admin/{project}/b:v0").download(root="dl")
+        print("B", open(p + "/shared.txt").read())
+    """)
+    assert "B shared bytes" in r.stdout
+    usage = requests.get(f"{server.url}/api/v1/projects/admin/{project}/storage", auth=("api", ADMIN_KEY)).json()
+    assert usage == {"logicalBytes": 14, "storedBytes": 14, "collections": [{"name": "b", "logicalBytes": 14, "versions": 1}]}

@@ -17,6 +17,10 @@ export const Config = z.object({
   heartbeatTimeoutSeconds: z.coerce.number().positive().default(300),
   /** How often the crash monitor looks. */
   crashCheckIntervalSeconds: z.coerce.number().positive().default(15),
+  /** Seconds a deleted or expired artifact version stays restorable before its bytes are purged. */
+  artifactGraceSeconds: z.coerce.number().int().min(0).default(7 * 24 * 3600),
+  /** How often expired artifacts are deleted and old deletions purged. */
+  retentionIntervalSeconds: z.coerce.number().positive().default(3600),
   /** Seconds a signed upload/download URL stays valid. */
   signedUrlTtlSeconds: z.coerce.number().int().positive().default(24 * 3600),
   /** Secret for signed URLs; unset = generated once and kept in dataDir. */
@@ -60,6 +64,8 @@ const ENV_KEYS: Record<string, keyof z.input<typeof Config>> = {
   CAIRN_FILE_STREAM_BODY_LIMIT: 'fileStreamBodyLimit',
   CAIRN_LOG_LEVEL: 'logLevel',
   CAIRN_TRUST_PROXY: 'trustProxy',
+  CAIRN_ARTIFACT_GRACE_SECONDS: 'artifactGraceSeconds',
+  CAIRN_RETENTION_INTERVAL_SECONDS: 'retentionIntervalSeconds',
   CAIRN_SESSION_TTL_SECONDS: 'sessionTtlSeconds',
   CAIRN_SESSION_IDLE_SECONDS: 'sessionIdleSeconds',
   CAIRN_LOGIN_MAX_FAILURES_PER_USER: 'loginMaxFailuresPerUser',

@@ -37,6 +37,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     await fixtures.listen({ host: config.host, port: config.testFixturesPort });
   }
   services.crashMonitor.start();
+  services.retention.start(config.retentionIntervalSeconds * 1000);
   if (firstKey) {
     // Printed once, at first start: the only time the key is shown.
     process.stdout.write(

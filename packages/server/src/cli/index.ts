@@ -109,6 +109,23 @@ export function buildCli(): Command {
       }
     }));
 
+  storageFlags(program.command('gc').description('delete artifact versions past their TTL and purge old deletions (also runs hourly in the server)'))
+    .option('--as-of <time>', 'act as if it were this ISO time (default: now)')
+    .action(async (opts: StorageFlags & { asOf?: string }) => withRuntime(opts, async (rt) => {
+      const now = opts.asOf ? Date.parse(opts.asOf) : Date.now();
+      if (!Number.isFinite(now)) throw new DomainError(ErrorCodes.INVALID_INPUT, `not a time: ${opts.asOf}`);
+      const r = await rt.services.retention.run(now);
+      process.stdout.write(`expired ${r.expired} version(s), purged ${r.purged}, deleted ${r.blobsDeleted} blob(s)\n`);
+    }));
+
+  storageFlags(program.command('artifacts-restore <id>').description('restore a deleted artifact version (by numeric id) within its grace period'))
+    .action(async (id: string, opts: StorageFlags) => withRuntime(opts, async (rt) => {
+      if (!(await rt.services.retention.restore(Number(id)))) {
+        throw new DomainError(ErrorCodes.NOT_FOUND, `no deleted artifact version ${id} (purged already, or never deleted)`);
+      }
+      process.stdout.write(`restored artifact ${id}\n`);
+    }));
+
   program.command('backup').description('consistent online backup of a data dir (SQLite + blobs), safe while the server runs')
     .requiredOption('--to <dir>', 'a new or empty directory for the backup')
     .option('--data-dir <dir>', 'data directory to back up [CAIRN_DATA_DIR]')

@@ -52,6 +52,7 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     signedUrlTtlSeconds: config.signedUrlTtlSeconds,
     heartbeatTimeoutSeconds: config.heartbeatTimeoutSeconds,
     crashCheckIntervalSeconds: config.crashCheckIntervalSeconds,
+    artifactGraceSeconds: config.artifactGraceSeconds,
     credentials: new KyselyCredentialStore(sqlDb),
     webAuth: { sessionTtlSeconds: config.sessionTtlSeconds, sessionIdleSeconds: config.sessionIdleSeconds },
     // In-memory counters: right for one process; several processes would share one (e.g. Redis) instead.
@@ -64,6 +65,7 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     services, sqlDb, logger,
     close: async () => {
       services.crashMonitor.stop();
+      services.retention.stop();
       await blobs.close();
       await history.close();
       await meta.close();

@@ -387,6 +387,11 @@ export class ArtifactService {
     return found;
   }
 
+  async storageUsage(viewer: Viewer, entityName: string, projectName: string) {
+    const { project } = await this.access.project(viewer, entityName, projectName);
+    return this.store.storageUsage(project.id);
+  }
+
   downloadPathFor(key: string, fileName: string) {
     return downloadPath(this.signer.sign('GET', key), fileName);
   }

@@ -142,7 +142,7 @@ export interface MetaStore {
 
 // ---------- ArtifactStore: versioned datasets and models ----------
 
-export type ArtifactState = 'PENDING' | 'COMMITTED' | 'DELETED';
+export type ArtifactState = 'PENDING' | 'COMMITTED' | 'DELETED' | 'PURGED';
 export type CollectionKind = 'sequence' | 'portfolio';
 export interface ArtifactType { id: number; projectId: ProjectId; name: string; createdAt: Date }
 export interface ArtifactCollection {
@@ -217,6 +217,13 @@ export interface ArtifactStore {
   /** Soft delete: the version disappears from every read; its bytes stay until the purge job. */
   markDeleted(artifactId: number): Promise<void>;
   listProjectCollections(projectId: ProjectId): Promise<ArtifactCollection[]>;
+  /** Committed versions whose TTL ran out by `now` (epoch ms), never registry-linked ones. */
+  findExpired(now: number, limit: number): Promise<Artifact[]>;
+  softDelete(artifactId: number, now: number): Promise<void>;
+  restore(artifactId: number): Promise<boolean>;
+  findPurgeable(deletedBefore: number, limit: number): Promise<Artifact[]>;
+  purge(artifactId: number): Promise<string[]>;
+  storageUsage(projectId: ProjectId): Promise<{ logicalBytes: number; storedBytes: number; collections: { name: string; logicalBytes: number; versions: number }[] }>;
 }
 
 // ---------- HistoryStore: metric rows, system metrics, console lines ----------

@@ -6,6 +6,7 @@ import { CrashMonitor } from './crash-monitor.js';
 import { FileStreamService } from './file-stream.js';
 import type { Logger } from './logger.js';
 import { MetricsService } from './metrics.js';
+import { ArtifactRetention } from './artifact-retention.js';
 import { ArtifactService } from './artifacts.js';
 import type { ArtifactStore, BlobStore, HistoryStore, MetaStore } from './ports.js';
 import { RunFileService } from './run-files.js';
@@ -24,6 +25,8 @@ export interface CoreDeps {
   heartbeatTimeoutSeconds: number;
   crashCheckIntervalSeconds: number;
   log: Logger;
+  /** How long a deleted or expired artifact version stays restorable before it is purged. */
+  artifactGraceSeconds: number;
   /** Passwords, sessions, key revocation by id, audit log. */
   credentials: CredentialStore;
   webAuth: WebAuthOptions;
@@ -44,9 +47,10 @@ export function createServices(deps: CoreDeps) {
   const streams = new RunStreamReader(deps.history);
   const metrics = new MetricsService(deps.meta, deps.history, access);
   const artifacts = new ArtifactService(deps.meta, deps.artifactStore, deps.blobs, access, signer);
+  const retention = new ArtifactRetention(deps.artifactStore, deps.blobs, deps.artifactGraceSeconds * 1000, deps.log);
   const audit = new AuditLog(deps.credentials);
   const webAuth = new WebAuthService(deps.meta, deps.credentials, audit, deps.loginThrottle, deps.webAuth);
   const apiKeys = new ApiKeyService(deps.meta, auth, deps.credentials, audit);
-  return { audit, webAuth, apiKeys, access, auth, signer, runs, streams, metrics, artifacts, fileStream, runFiles, crashMonitor, meta: deps.meta };
+  return { audit, webAuth, apiKeys, access, auth, signer, runs, streams, metrics, artifacts, retention, fileStream, runFiles, crashMonitor, meta: deps.meta };
 }
 export type Services = ReturnType<typeof createServices>;

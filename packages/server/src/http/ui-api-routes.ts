@@ -33,6 +33,12 @@ export function registerUiApiRoutes(app: FastifyInstance, services: Services) {
     return { total, runs: page.map(({ run }) => runRow(run)) };
   });
 
+  /** Artifact storage of a project: bytes as logged, bytes stored after dedup, per collection. */
+  app.get<{ Params: { entity: string; project: string } }>('/api/v1/projects/:entity/:project/storage', async (request) => {
+    const viewer = await requireViewer(request, services);
+    return services.artifacts.storageUsage(viewer, request.params.entity, request.params.project);
+  });
+
   app.get<{ Params: { entity: string; project: string; run: string }; Querystring: { search?: string; after?: string; limit?: string } }>(
     '/api/v1/runs/:entity/:project/:run/keys',
     async (request) => {

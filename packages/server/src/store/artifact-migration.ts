@@ -109,3 +109,16 @@ export function artifactMigration(dialect: SqlDialect): Migration {
     },
   };
 }
+
+/** Retention: when a version was committed (its TTL counts from there) and when it was soft-deleted. */
+export function artifactRetentionMigration(): Migration {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  type Db = Kysely<any>;
+  return {
+    async up(db: Db) {
+      await db.schema.alterTable('artifacts').addColumn('committed_at', 'bigint').execute();
+      await db.schema.alterTable('artifacts').addColumn('deleted_at', 'bigint').execute();
+      await db.schema.createIndex('artifacts_state_deleted').on('artifacts').columns(['state', 'deleted_at']).execute();
+    },
+  };
+}

@@ -105,6 +105,7 @@ export class KyselyArtifactStore implements ArtifactStore {
         project_id: a.projectId, sequence_id: a.sequenceId, type_id: a.typeId, state: 'PENDING', digest: a.digest,
         description: a.description, metadata: a.metadata, ttl_seconds: a.ttlSeconds, history_step: a.historyStep,
         version_index: null, commit_hash: null, created_by_run_id: a.createdByRunId, client_id: a.clientId,
+        committed_at: null, deleted_at: null,
         distributed_id: a.distributedId, requested_aliases: JSON.stringify(a.requestedAliases), created_at: now, updated_at: now,
       }).returningAll().executeTakeFirstOrThrow();
       if (a.tags.length > 0) {
@@ -163,6 +164,7 @@ export class KyselyArtifactStore implements ArtifactStore {
       const size = files.reduce((sum, f) => sum + f.size, 0);
       const r = await tx.updateTable('artifacts').set({
         state: 'COMMITTED', version_index: version, commit_hash: commitHash, size, file_count: files.length, updated_at: now,
+        committed_at: now,
       }).where('id', '=', a.id).returningAll().executeTakeFirstOrThrow();
       return toArtifact(r);
     });
@@ -264,10 +266,85 @@ export class KyselyArtifactStore implements ArtifactStore {
   async markDeleted(artifactId: number) {
     await this.db.transaction().execute(async (tx) => {
       await tx.deleteFrom('artifact_aliases').where('artifact_id', '=', artifactId).execute();
-      await tx.updateTable('artifacts').set({ state: 'DELETED', updated_at: Date.now() }).where('id', '=', artifactId).execute();
+      await tx.updateTable('artifacts').set({ state: 'DELETED', updated_at: Date.now(), deleted_at: Date.now() }).where('id', '=', artifactId).execute();
     });
   }
   async listProjectCollections(projectId: ProjectId) {
     return (await this.db.selectFrom('artifact_collections').selectAll().where('project_id', '=', projectId).orderBy('name').execute()).map(toCollection);
+  }
+
+  async findExpired(now: number, limit: number) {
+    const rows = await this.db.selectFrom('artifacts').selectAll('artifacts').where('state', '=', 'COMMITTED')
+      .where('ttl_seconds', 'is not', null).where('committed_at', 'is not', null)
+      .where((eb) => eb(eb('committed_at', '+', eb('ttl_seconds', '*', 1000)), '<', now))
+      // Versions linked into a registry (portfolio collections) never expire.
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('artifact_memberships')
+        .innerJoin('artifact_collections', 'artifact_collections.id', 'artifact_memberships.collection_id')
+        .select('artifact_memberships.artifact_id')
+        .whereRef('artifact_memberships.artifact_id', '=', 'artifacts.id').where('artifact_collections.kind', '=', 'portfolio'))))
+      .orderBy('id').limit(limit).execute();
+    return rows.map(toArtifact);
+  }
+  async softDelete(artifactId: number, now: number) {
+    await this.db.transaction().execute(async (tx) => {
+      await tx.deleteFrom('artifact_aliases').where('artifact_id', '=', artifactId).execute();
+      await tx.updateTable('artifacts').set({ state: 'DELETED', deleted_at: now, updated_at: now }).where('id', '=', artifactId)
+        .where('state', '=', 'COMMITTED').execute();
+    });
+  }
+  async restore(artifactId: number) {
+    const r = await this.db.updateTable('artifacts').set({ state: 'COMMITTED', deleted_at: null, updated_at: Date.now() })
+      .where('id', '=', artifactId).where('state', '=', 'DELETED').executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+  async findPurgeable(deletedBefore: number, limit: number) {
+    const rows = await this.db.selectFrom('artifacts').selectAll().where('state', '=', 'DELETED')
+      .where('deleted_at', '<', deletedBefore).orderBy('id').limit(limit).execute();
+    return rows.map(toArtifact);
+  }
+  /** Removes a deleted version for good; returns the content (MD5 hex) nothing references any more. */
+  async purge(artifactId: number): Promise<string[]> {
+    return this.db.transaction().execute(async (tx) => {
+      const files = await tx.selectFrom('artifact_files').select('digest').where('artifact_id', '=', artifactId)
+        .where('ref', 'is', null).execute();
+      await tx.deleteFrom('artifact_files').where('artifact_id', '=', artifactId).execute();
+      await tx.deleteFrom('artifact_memberships').where('artifact_id', '=', artifactId).execute();
+      await tx.deleteFrom('artifact_aliases').where('artifact_id', '=', artifactId).execute();
+      await tx.deleteFrom('artifact_tags').where('artifact_id', '=', artifactId).execute();
+      await tx.deleteFrom('artifact_manifests').where('artifact_id', '=', artifactId).execute();
+      await tx.deleteFrom('artifact_usage').where('artifact_id', '=', artifactId).execute();
+      await tx.updateTable('artifacts').set({ state: 'PURGED', updated_at: Date.now() }).where('id', '=', artifactId).execute();
+      const orphans: string[] = [];
+      for (const digest of new Set(files.map((f) => f.digest))) {
+        // Reference counting: bytes shared by dedup stay while any other version (deleted ones in their
+        // grace period included) lists them.
+        const still = await tx.selectFrom('artifact_files').select('artifact_id').where('digest', '=', digest).limit(1).executeTakeFirst();
+        if (!still) {
+          const hex = Buffer.from(digest, 'base64').toString('hex');
+          await tx.deleteFrom('content_objects').where('md5_hex', '=', hex).execute();
+          orphans.push(hex);
+        }
+      }
+      return orphans;
+    });
+  }
+  /** Bytes of a project's live versions: logical (as logged) and stored (each distinct content once). */
+  async storageUsage(projectId: ProjectId) {
+    const logical = await this.db.selectFrom('artifacts').select((eb) => eb.fn.sum<number>('size').as('n'))
+      .where('project_id', '=', projectId).where('state', '=', 'COMMITTED').executeTakeFirst();
+    const distinct = await this.db.selectFrom('artifact_files')
+      .innerJoin('artifacts', 'artifacts.id', 'artifact_files.artifact_id')
+      .select((eb) => ['artifact_files.digest', eb.fn.max('artifact_files.size').as('size')])
+      .where('artifacts.project_id', '=', projectId).where('artifacts.state', '=', 'COMMITTED').where('artifact_files.ref', 'is', null)
+      .groupBy('artifact_files.digest').execute();
+    const stored = { n: distinct.reduce((sum, d) => sum + Number(d.size), 0) };
+    const byCollection = await this.db.selectFrom('artifacts').innerJoin('artifact_collections', 'artifact_collections.id', 'artifacts.sequence_id')
+      .select(['artifact_collections.name as name', (eb) => eb.fn.sum<number>('artifacts.size').as('bytes'), (eb) => eb.fn.countAll<number>().as('versions')])
+      .where('artifacts.project_id', '=', projectId).where('artifacts.state', '=', 'COMMITTED')
+      .groupBy('artifact_collections.name').orderBy('artifact_collections.name').execute();
+    return {
+      logicalBytes: Number(logical?.n ?? 0), storedBytes: Number(stored?.n ?? 0),
+      collections: byCollection.map((c) => ({ name: c.name, logicalBytes: Number(c.bytes ?? 0), versions: Number(c.versions) })),
+    };
   }
 }

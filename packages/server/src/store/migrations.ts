@@ -1,5 +1,5 @@
 import { type Kysely, type Migration, type MigrationProvider } from 'kysely';
-import { artifactMigration } from './artifact-migration.js';
+import { artifactMigration, artifactRetentionMigration } from './artifact-migration.js';
 import { sessionsAuditMigration } from './sessions-audit-migration.js';
 
 export type SqlDialect = 'sqlite' | 'postgres';
@@ -186,6 +186,7 @@ export function migrationsFor(dialect: SqlDialect): MigrationProvider {
     },
     '0005_sessions_audit': sessionsAuditMigration(dialect),
     '0006_artifacts': artifactMigration(dialect),
+    '0007_artifact_retention': artifactRetentionMigration(),
   };
   return { getMigrations: async () => migrations };
 }

@@ -58,6 +58,7 @@ export interface Database {
     version_index: number | null; commit_hash: string | null; size: Generated<number>; file_count: Generated<number>;
     created_by_run_id: number | null; client_id: string | null; distributed_id: string | null;
     requested_aliases: Generated<string>; created_at: number; updated_at: number;
+    committed_at: number | null; deleted_at: number | null;
   };
   artifact_memberships: { collection_id: number; artifact_id: number; version_index: number; created_at: number };
   artifact_aliases: { id: Generated<number>; collection_id: number; alias: string; artifact_id: number; created_at: number };
