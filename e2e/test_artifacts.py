@@ -284,3 +284,41 @@ def test_ttl_expiry_restore_purge_keeps_shared_blobs(server, run_script, project
     assert "B shared bytes" in r.stdout
     usage = requests.get(f"{server.url}/api/v1/projects/admin/{project}/storage", auth=("api", ADMIN_KEY)).json()
     assert usage == {"logicalBytes": 14, "storedBytes": 14, "collections": [{"name": "b", "logicalBytes": 14, "versions": 1}]}
+
+
+def test_reference_artifacts_store_only_digests(server, run_script, project, tmp_path):
+    import http.server
+    import threading
+    served = tmp_path / "served"
+    served.mkdir()
+    (served / "remote.txt").write_text("over http")
+    local = tmp_path / "local.txt"
+    local.write_text("on disk")
+    handler = lambda *a, **k: http.server.SimpleHTTPRequestHandler(*a, directory=str(served), **k)  # noqa: E731
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{httpd.server_address[1]}/remote.txt"
+        r = run_script(server, f"""
+            import wandb
+            run = wandb.init(project="{project}", id="refs")
+            art = wandb.Artifact("refs", type="dataset")
+            art.add_reference("file://{local}")
+            art.add_reference("{url}")
+            run.log_artifact(art).wait()
+            run.finish()
+            a = wandb.Api().artifact("admin/{project}/refs:latest")
+            print("ENTRIES", sorted(e.ref for e in a.manifest.entries.values()))
+            p = a.download(root="dl")
+            import os
+            print("GOT", sorted(open(os.path.join(p, f)).read() for f in os.listdir(p)))
+        """)
+        out = dict(line.split(" ", 1) for line in r.stdout.splitlines() if line.split(" ", 1)[0].isupper())
+        assert out["ENTRIES"] == str(sorted([f"file://{local}", url]))
+        assert out["GOT"] == str(sorted(["on disk", "over http"]))
+        # Nothing was copied into Cairn: no content objects for referenced bytes.
+        objects = server.data_dir / "blobs" / "objects" / "md5"
+        names = {p.name for p in objects.iterdir()} if objects.exists() else set()
+        assert hashlib.md5(b"on disk").hexdigest() not in names and hashlib.md5(b"over http").hexdigest() not in names
+    finally:
+        httpd.shutdown()

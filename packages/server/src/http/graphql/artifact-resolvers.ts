@@ -23,7 +23,8 @@ async function collectionOf(ctx: GqlContext, r: InProject, id: number): Promise<
 
 function artifactFileView(ctx: GqlContext, a: ArtifactInProject, f: ArtifactFileEntry): FileView {
   const hex = Buffer.from(f.digest, 'base64').toString('hex');
-  const url = f.ref === null ? ctx.baseUrl + ctx.services.artifacts.downloadPathFor(`objects/md5/${hex}`, f.name) : null;
+  // A reference entry's bytes live where it points; the SDK fetches them itself (its URL is the reference).
+  const url = f.ref === null ? ctx.baseUrl + ctx.services.artifacts.downloadPathFor(`objects/md5/${hex}`, f.name) : f.ref;
   return {
     id: encodeGqlId('File', `artifact:${a.artifact.id}:${f.name}`), name: f.name, displayName: f.name, url, directUrl: url,
     sizeBytes: f.size, mimetype: null, updatedAt: a.artifact.updatedAt, md5: f.ref === null ? f.digest : null, digest: f.digest,
@@ -36,7 +37,6 @@ async function filesConnection(ctx: GqlContext, a: ArtifactInProject, args: Args
   const offset = args.after ? Number(Buffer.from(String(args.after), 'base64').toString().replace(/^cursor:/, '')) + 1 : 0;
   const first = Math.min(Math.max((args.first as number | null) ?? 50, 0), 10_000);
   const store = ctx.services.artifacts.artifactStore;
-  // Reference entries (s3://, http(s)://, file://, …) are resolved by the SDK itself: only stored files listed.
   const files = (await store.listFiles(a.artifact.id, { ...(names ? { names } : {}), offset: Number.isFinite(offset) ? offset : 0, limit: first + 1 }));
   const total = await store.countFiles(a.artifact.id, names);
   const slice = files.slice(0, first);
