@@ -61,7 +61,8 @@ export function compileMongoFilter(json: string | null | undefined): Matcher {
           if (typeof arg !== 'string' || arg.length > 256) throw invalidInput('$regex needs a string of at most 256 characters');
           const flags = typeof ops.$options === 'string' && ops.$options.includes('i') ? 'iu' : 'u';
           const re = new RegExp(checkRegex(arg), flags);
-          return (x) => anyOf(x, (e) => typeof e === 'string' && re.test(e));
+          // As in SQL: only the first KiB is searched, so any accepted pattern stays cheap.
+          return (x) => anyOf(x, (e) => typeof e === 'string' && re.test(e.slice(0, 1024)));
         }
         case '$not': {
           const sub = condition(arg, depth + 1);

@@ -136,7 +136,8 @@ export function checkRegex(pattern: string): string {
   return pattern;
 }
 
-const MAX_REGEX_UNBOUNDED = 1;
+// Two unbounded repetitions (e.g. run-\d+-\d+) cost at most O(n²) on the ≤1 KiB the matchers look at.
+const MAX_REGEX_UNBOUNDED = 2;
 const MAX_REGEX_QUANTIFIERS = 4;
 
 /** Counts quantifiers and finds repeated groups with a quantifier or `|` inside, skipping escapes and classes. */

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Every test, from a fresh clone: install, build, architecture check, unit + conformance tests (with a
+# throwaway PostgreSQL, so the PostgreSQL backends always run), then the e2e suite once per pinned wandb SDK.
+# Runs every stage even when one fails, so the summary is complete; its last line is
+#   N passed, N failed[, N skipped]
+# A stage that fails without test results (build, lint, setup, crash) counts as one failure. Exit status is
+# non-zero when anything failed or when no test ran at all.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+# A hung test must not hang CI: each test stage is killed after this many seconds (and counts as failed).
+STAGE_TIMEOUT=${CAIRN_TEST_STAGE_TIMEOUT:-2400}
+
+results=$(mktemp -d /tmp/cairn-test-results.XXXXXX)
+trap 'rm -rf "$results"' EXIT
+
+passed=0 failed=0 skipped=0
+stage_report=()
+
+note() { printf '\n==> %s\n' "$*"; }
+stage_failed() {
+  failed=$((failed + 1))
+  stage_report+=("FAILED  $1")
+  echo "!! stage failed: $1" >&2
+}
+stage_ok() { stage_report+=("ok      $1"); }
+# Adds "passed failed skipped" (one line, $2) to the totals and reports stage $1 with them.
+add_counts() {
+  local p f s
+  read -r p f s <<<"$2"
+  passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+  stage_report+=("$( [ "$f" -eq 0 ] && echo 'ok    ' || echo 'FAILED')  $1: $p passed, $f failed, $s skipped")
+}
+
+# ---- install ----
+note "install"
+if [ ! -d node_modules ] || [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  if npm ci; then stage_ok "npm ci"; else stage_failed "npm ci"; fi
+else
+  echo "node_modules is up to date"
+fi
+
+# ---- build ----
+note "build"
+if npm run build; then stage_ok "build"; else stage_failed "build"; fi
+
+# ---- architecture ----
+note "lint:deps (design.md §2 import rules)"
+if npm run lint:deps; then stage_ok "lint:deps"; else stage_failed "lint:deps"; fi
+
+# ---- unit + conformance ----
+note "unit and conformance tests (vitest, SQLite + PostgreSQL + fs)"
+vitest_json="$results/vitest.json"
+timeout --kill-after=30 "$STAGE_TIMEOUT" bash scripts/with-postgres.sh npx vitest run --reporter=default --reporter=json --outputFile.json="$vitest_json"
+vitest_rc=$?
+if [ -s "$vitest_json" ]; then
+  counts=$(node -e '
+    const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    const tests = r.testResults.flatMap((f) => f.assertionResults);
+    // Files that failed to load carry no assertions but still fail the run.
+    const brokenFiles = r.testResults.filter((f) => f.status === "failed" && f.assertionResults.length === 0).length;
+    const pg = tests.some((t) => t.ancestorTitles.some((a) => /conformance: postgres/.test(a)));
+    console.log(r.numPassedTests, r.numFailedTests + brokenFiles + (pg ? 0 : 1), r.numPendingTests + r.numTodoTests);
+    if (!pg) console.error("!! no PostgreSQL conformance test ran");
+  ' "$vitest_json")
+  add_counts "vitest" "$counts"
+  read -r _ f _ <<<"$counts"
+  if [ "$vitest_rc" -ne 0 ] && [ "$f" -eq 0 ]; then stage_failed "vitest exited $vitest_rc"; fi
+else
+  stage_failed "vitest produced no results (exit $vitest_rc)"
+fi
+
+# ---- e2e ----
+note "e2e SDK environments"
+if bash scripts/setup-e2e-venvs.sh; then stage_ok "setup-e2e-venvs"; else stage_failed "setup-e2e-venvs"; fi
+
+for ver in $(grep -v '^#' e2e/sdk-versions.txt); do
+  note "e2e with wandb $ver"
+  py="$ROOT/.venv-e2e/wandb-$ver/bin/python"
+  if [ ! -x "$py" ]; then
+    stage_failed "e2e wandb $ver: no venv"
+    continue
+  fi
+  junit="$results/pytest-$ver.xml"
+  (cd e2e && timeout --kill-after=30 "$STAGE_TIMEOUT" "$py" -m pytest -q -p no:cacheprovider --junitxml="$junit")
+  rc=$?
+  if [ "$rc" -eq 5 ]; then
+    stage_failed "e2e wandb $ver: no tests collected"
+    continue
+  fi
+  if [ ! -s "$junit" ]; then
+    stage_failed "e2e wandb $ver: pytest produced no results (exit $rc)"
+    continue
+  fi
+  counts=$(python3 -c '
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
+n = f = e = s = 0
+for t in suites:
+    n += int(t.get("tests", 0)); f += int(t.get("failures", 0)); e += int(t.get("errors", 0)); s += int(t.get("skipped", 0))
+print(n - f - e - s, f + e, s)
+' "$junit")
+  add_counts "e2e wandb $ver" "$counts"
+  read -r _ f _ <<<"$counts"
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then stage_failed "e2e wandb $ver: pytest exited $rc"; fi
+done
+
+# ---- summary ----
+note "summary"
+printf '  %s\n' "${stage_report[@]}"
+summary="$passed passed, $failed failed"
+[ "$skipped" -gt 0 ] && summary+=", $skipped skipped"
+echo "$summary"
+if [ "$failed" -gt 0 ] || [ "$passed" -eq 0 ]; then exit 1; fi
+exit 0

@@ -1,0 +1,21 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  resolve: {
+    // Tests run against the sources, so they need no build first.
+    alias: [
+      { find: '@cairn/shared', replacement: fileURLToPath(new URL('./packages/shared/src/index.ts', import.meta.url)) },
+      // Node resolves `graphql` to its CommonJS build, Vite to its .mjs one: two copies make graphql-js refuse
+      // the schema ("from another module or realm"). Pin the one Node (and @graphql-tools) loads.
+      { find: /^graphql$/, replacement: 'graphql/index.js' },
+    ],
+  },
+  test: {
+    include: ['packages/*/src/**/*.test.ts'],
+    environment: 'node',
+    // Conformance suites open real databases (PostgreSQL setup creates a database per file).
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
+});
