@@ -157,8 +157,7 @@ def test_invalid_run_id_is_400(server, project, name):
 
 
 def create_user(server, name: str) -> str:
-    out = subprocess.run(["node", str(CAIRN_BIN), "users", "create", name, "--data-dir", str(server.data_dir)],
-                         cwd=ROOT, capture_output=True, text=True, timeout=60, check=True).stdout
+    out = server.cli("users", "create", name)
     return re.search(r"API key: (\S+)", out).group(1)
 
 

@@ -51,8 +51,8 @@ def test_sign_in_sets_a_flagged_cookie_and_the_session_works(server):
     assert body["user"]["username"] == user and body["csrfToken"]
     assert PASSWORD not in r.text
 
-    # Behind a TLS-terminating proxy the cookie is Secure.
-    assert "Secure" in [f.strip() for f in sign_in(server, user, **{"X-Forwarded-Proto": "https"}).headers["Set-Cookie"].split(";")]
+    # A client cannot claim TLS by itself: X-Forwarded-Proto counts only behind a trusted proxy.
+    assert "Secure" not in [f.strip() for f in sign_in(server, user, **{"X-Forwarded-Proto": "https"}).headers["Set-Cookie"].split(";")]
 
     s = requests.Session()
     s.cookies.set("cairn_session", r.cookies["cairn_session"])
@@ -95,6 +95,13 @@ def test_state_changes_without_the_csrf_token_are_refused(server):
     assert "Max-Age=0" in out.headers["Set-Cookie"]
     again = requests.get(server.url + "/api/v1/session", cookies={"cairn_session": r.cookies["cairn_session"]}, timeout=10)
     assert again.status_code == 401
+
+
+def test_cookie_is_secure_behind_a_trusted_tls_proxy(make_server):
+    server = make_server(CAIRN_TRUST_PROXY="true")
+    user, _ = new_user(server)
+    flags = [f.strip() for f in sign_in(server, user, **{"X-Forwarded-Proto": "https"}).headers["Set-Cookie"].split(";")]
+    assert "Secure" in flags
 
 
 def test_sign_in_is_throttled_after_failures(make_server):
