@@ -125,6 +125,26 @@ for (const backend of sqlBackends()) {
       same(await fresh.buckets(RUN, 'loss', plan), expected);
     });
 
+    it('holds 100,000 keys in one run: listing is paged and searchable, one key reads alone', async () => {
+      const history = new SqlHistoryStore(sqlDb);
+      const keysPerRow = 10_000;
+      for (let r = 0; r < 10; r++) {
+        const row: Record<string, number> = { _step: r };
+        for (let k = 0; k < keysPerRow; k++) row[`m/${String(r * keysPerRow + k).padStart(6, '0')}`] = r + k;
+        await history.append(RUN, 'history', '', r, [JSON.stringify(row)]);
+      }
+      await history.flush();
+      const first = await history.keys(RUN, { limit: 100 });
+      expect(first.keys).toHaveLength(100);
+      expect(first.lastStep).toBe(9);
+      const next = await history.keys(RUN, { limit: 100, after: first.keys.at(-1)! });
+      expect(next.keys[0]! > first.keys.at(-1)!).toBe(true);
+      expect((await history.keys(RUN, { search: '099999', limit: 10 })).keys).toEqual(['m/099999']);
+      const [b] = await history.buckets(RUN, 'm/054321', planStepBuckets(0, 9, 1));
+      expect(b).toMatchObject({ count: 1, last: 5 + 4321 });
+      await history.close();
+    }, 180_000);
+
     it('a re-logged step replaces its value instead of counting twice', async () => {
       const index = new SeriesIndex(sqlDb);
       ingest(index, [[0, 1], [1, 2]]);
