@@ -232,8 +232,9 @@ def test_large_file_goes_through_multipart(server, run_script, project, tmp_path
     assert "completeMultipart" not in log  # no server errors logged about it
 
 
-def test_ttl_expiry_restore_purge_keeps_shared_blobs(server, run_script, project):
+def test_ttl_expiry_restore_purge_keeps_shared_blobs(make_server, run_script, project):
     import base64
+    server = make_server()  # its own: gc acts on the whole server
     import datetime as dt
     import requests
     from conftest import ADMIN_KEY
