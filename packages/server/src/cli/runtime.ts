@@ -44,7 +44,7 @@ export async function openRuntime(config: Config): Promise<Runtime> {
   await migrateToLatest(sqlDb);
   const meta = new KyselyMetaStore(sqlDb);
   const artifactStore = new KyselyArtifactStore(sqlDb);
-  const history = new SqlHistoryStore(sqlDb, { flushIntervalMs: 1000 });
+  const history = new SqlHistoryStore(sqlDb, { flushIntervalMs: 10_000 });
   const blobs = new FsBlobStore(path.join(config.dataDir, 'blobs'));
   const services = createServices({
     meta, artifactStore, history, blobs, log: logger,

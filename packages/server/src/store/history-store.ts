@@ -105,7 +105,8 @@ export class SqlHistoryStore implements HistoryStore {
         if (indexed.length > 0) this.series.ingest(item.run, indexed);
         item.resolve(result);
       });
-      if (this.series.shouldFlush()) await this.series.flush().catch(() => undefined);
+      // Flush in the background, one run per transaction, so appends keep interleaving with it.
+      if (this.series.shouldFlush()) void this.series.flush().catch(() => undefined);
     }
     this.draining = false;
   }

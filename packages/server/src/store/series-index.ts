@@ -340,12 +340,20 @@ export class SeriesIndex {
   async stepRange(runs: RunId[], key: string): Promise<{ lo: number; hi: number } | null> {
     if (runs.length === 0) return null;
     await this.catchUp(runs);
-    await this.flush();
     const r = await this.db.selectFrom('series_keys')
       .select((eb) => [eb.fn.min('step_lo').as('lo'), eb.fn.max('step_hi').as('hi')])
       .where('run_id', 'in', runs).where('key', '=', key).where('numeric', '=', 1).executeTakeFirst();
-    if (!r || r.lo === null || r.hi === null) return null;
-    return { lo: Number(r.lo), hi: Number(r.hi) };
+    let lo = r?.lo === null || r?.lo === undefined ? Infinity : Number(r.lo);
+    let hi = r?.hi === null || r?.hi === undefined ? -Infinity : Number(r.hi);
+    // Points not flushed yet count too, without forcing a flush on the read path.
+    for (const run of runs) {
+      for (const p of this.runs.get(run)?.dirty.get(key)?.values() ?? []) {
+        if (p.size === 0) continue;
+        lo = Math.min(lo, p.steps[0]!);
+        hi = Math.max(hi, p.steps[p.size - 1]!);
+      }
+    }
+    return Number.isFinite(lo) ? { lo, hi } : null;
   }
 
   async buckets(run: RunId, key: string, plan: StepBucketPlan): Promise<Summary[]> {
