@@ -27,6 +27,9 @@ if (!url) {
   url = `http://127.0.0.1:${port}`;
   server = spawn('node', ['packages/server/bin/cairn.js', 'serve', '--port', String(port), '--data-dir', dir],
     { env: { ...process.env, CAIRN_ADMIN_KEY: key, CAIRN_LOG_LEVEL: 'warn' }, stdio: 'ignore' });
+  // The server we started never outlives us, whatever way we end (errors, a closed pipe, Ctrl-C).
+  process.on('exit', () => server.kill('SIGTERM'));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGPIPE']) process.on(signal, () => process.exit(1));
   for (let i = 0; ; i++) {
     try { if ((await fetch(`${url}/ready`)).ok) break; } catch { /* not yet */ }
     if (i > 200) throw new Error('server did not start');
