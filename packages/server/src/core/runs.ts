@@ -205,12 +205,6 @@ export class RunService {
     return this.meta.countRuns(project.id, parseRunFilter(filters));
   }
 
-  async listRuns(viewer: Viewer, entityName: string | null | undefined, projectName: string): Promise<RunInProject[]> {
-    const { entity, project } = await this.access.project(viewer, entityName, projectName);
-    const runs = await this.meta.listRuns(project.id);
-    return runs.map((run) => ({ run, project, entity }));
-  }
-
   /** Deleting is idempotent: a run that is already gone (or never was visible) is simply not there. */
   async delete(viewer: Viewer, storageId: string): Promise<void> {
     let run: Run;

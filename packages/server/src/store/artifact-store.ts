@@ -1,5 +1,5 @@
 import type { ProjectId, RunId } from '@cairn/shared';
-import type { Selectable } from 'kysely';
+import type { Selectable, Transaction } from 'kysely';
 import { DomainError, ErrorCodes } from '../core/errors.js';
 import type {
   Artifact, ArtifactAliasRecord, ArtifactCollection, ArtifactFileEntry, ArtifactManifestRecord, ArtifactState,
@@ -170,7 +170,7 @@ export class KyselyArtifactStore implements ArtifactStore {
     });
   }
 
-  private async moveAliases(tx: Parameters<Parameters<ReturnType<typeof this.db.transaction>['execute']>[0]>[0], collectionId: number, artifactId: number, aliases: string[]) {
+  private async moveAliases(tx: Transaction<Database>, collectionId: number, artifactId: number, aliases: string[]) {
     const now = Date.now();
     for (const alias of [...new Set(aliases)]) {
       await tx.insertInto('artifact_aliases').values({ collection_id: collectionId, alias, artifact_id: artifactId, created_at: now })

@@ -26,7 +26,7 @@ function parseObjectLine(line: string, index: number): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-interface StreamState { next_seq: number; next_step: number; last_step: number | null; keys: string }
+interface StreamState { next_seq: number; next_step: number; last_step: number | null }
 
 /**
  * Row-per-line history on SQLite or PostgreSQL. Idempotent by (run, stream, writer, line index): the SDK
@@ -57,7 +57,7 @@ export class SqlHistoryStore implements HistoryStore {
     await tx.insertInto('history_state')
       .values({ run_id: run, stream, next_seq: 0, next_step: 0, last_step: null, keys: '[]' })
       .onConflict((oc) => oc.columns(['run_id', 'stream']).doNothing()).execute();
-    let q = tx.selectFrom('history_state').select(['next_seq', 'next_step', 'last_step', 'keys'])
+    let q = tx.selectFrom('history_state').select(['next_seq', 'next_step', 'last_step'])
       .where('run_id', '=', run).where('stream', '=', stream);
     if (this.sqlDb.dialect === 'postgres') q = q.forUpdate();
     return q.executeTakeFirstOrThrow();
