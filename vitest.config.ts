@@ -12,10 +12,16 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ['packages/*/src/**/*.test.ts'],
-    environment: 'node',
     // Conformance suites open real databases (PostgreSQL setup creates a database per file).
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    projects: [
+      {
+        extends: true,
+        test: { name: 'node', include: ['packages/*/src/**/*.test.ts'], exclude: ['packages/web/**'], environment: 'node' },
+      },
+      // The web UI's component and chart-math tests, in jsdom (its own config).
+      'packages/web/vitest.config.ts',
+    ],
   },
 });

@@ -40,6 +40,8 @@ class CairnServer:
     log_path: Path | None = None
     #: Set when CAIRN_E2E_DATABASE_URL names a PostgreSQL server: this server's own fresh database.
     database_url: str | None = None
+    #: Set when CAIRN_E2E_BLOB_BACKEND=s3: this server's own folder in the bucket of scripts/with-s3.sh.
+    s3_prefix: str | None = None
 
     @property
     def url(self) -> str:
@@ -50,10 +52,54 @@ class CairnServer:
         args = ["--data-dir", str(self.data_dir)]
         return args + (["--database-url", self.database_url] if self.database_url else [])
 
+    def storage_env(self) -> dict:
+        """Env that puts this server's blobs in S3 (CAIRN_E2E_BLOB_BACKEND=s3, run under scripts/with-s3.sh);
+        empty for the fs default. Each server gets its own prefix: gc on one must not see another's blobs."""
+        if os.environ.get("CAIRN_E2E_BLOB_BACKEND") != "s3":
+            return {}
+        if not self.s3_prefix:
+            self.s3_prefix = "e2e-" + uuid.uuid4().hex[:12]
+        e = os.environ
+        return {
+            "CAIRN_BLOB_BACKEND": "s3", "CAIRN_S3_ENDPOINT": e["CAIRN_TEST_S3_ENDPOINT"], "CAIRN_S3_BUCKET": e["CAIRN_TEST_S3_BUCKET"],
+            "CAIRN_S3_REGION": e.get("CAIRN_TEST_S3_REGION", "us-east-1"), "CAIRN_S3_FORCE_PATH_STYLE": "true",
+            "CAIRN_S3_ACCESS_KEY_ID": e["CAIRN_TEST_S3_ACCESS_KEY_ID"], "CAIRN_S3_SECRET_ACCESS_KEY": e["CAIRN_TEST_S3_SECRET_ACCESS_KEY"],
+            "CAIRN_S3_PREFIX": self.s3_prefix,
+        }
+
+    def blobs(self, prefix: str = "") -> dict[str, int]:
+        """This server's stored blobs whose key starts with `prefix` (key -> size), on fs or in S3."""
+        env = self.storage_env()
+        if not env:
+            root = self.data_dir / "blobs"
+            found = (p for p in root.rglob("*") if p.is_file() and p.relative_to(root).parts[0] != ".tmp") if root.exists() else ()
+            return {k: p.stat().st_size for p in found if (k := p.relative_to(root).as_posix()).startswith(prefix)}
+        script = """
+        const { S3Client, ListObjectsV2Command } = require("@aws-sdk/client-s3");
+        const e = process.env, root = e.CAIRN_S3_PREFIX + "/";
+        const s3 = new S3Client({ endpoint: e.CAIRN_S3_ENDPOINT, region: e.CAIRN_S3_REGION, forcePathStyle: true,
+          credentials: { accessKeyId: e.CAIRN_S3_ACCESS_KEY_ID, secretAccessKey: e.CAIRN_S3_SECRET_ACCESS_KEY } });
+        (async () => {
+          const out = {};
+          let token;
+          do {
+            const page = await s3.send(new ListObjectsV2Command({ Bucket: e.CAIRN_S3_BUCKET, Prefix: root + process.argv[1], ContinuationToken: token }));
+            for (const o of page.Contents ?? []) out[o.Key.slice(root.length)] = o.Size;
+            token = page.IsTruncated ? page.NextContinuationToken : undefined;
+          } while (token);
+          console.log(JSON.stringify(out));
+          s3.destroy();
+        })();
+        """
+        out = subprocess.run(["node", "-e", script, prefix], cwd=ROOT, capture_output=True, text=True, timeout=60, check=True,
+                             env={**os.environ, **env, "AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED": "true"})
+        return json.loads(out.stdout)
+
     def cli(self, *args: str) -> str:
         """Runs `cairn <args>` against this server's storage; returns stdout."""
+        # The server's own settings too (e.g. CAIRN_WEBHOOK_ALLOW_CIDRS): the CLI acts on the same installation.
         return subprocess.run(["node", str(CAIRN_BIN), *args, *self.storage_args()], cwd=ROOT, capture_output=True,
-                              text=True, timeout=60, check=True).stdout
+                              env={**os.environ, **self.storage_env(), **self.env}, text=True, timeout=60, check=True).stdout
 
     def start(self) -> "CairnServer":
         admin_url = os.environ.get("CAIRN_E2E_DATABASE_URL")
@@ -61,7 +107,7 @@ class CairnServer:
             name = "cairn_e2e_" + uuid.uuid4().hex[:12]
             subprocess.run(["psql", admin_url, "-q", "-c", f"CREATE DATABASE {name}"], check=True, capture_output=True)
             self.database_url = admin_url.rsplit("/", 1)[0] + "/" + name
-        env = {**os.environ, "CAIRN_ADMIN_KEY": ADMIN_KEY, "CAIRN_LOG_LEVEL": "warn", **self.env}
+        env = {**os.environ, "CAIRN_ADMIN_KEY": ADMIN_KEY, "CAIRN_LOG_LEVEL": "warn", **self.storage_env(), **self.env}
         self.log_path = self.data_dir.parent / f"server-{self.port}.log"
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(

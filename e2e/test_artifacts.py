@@ -76,9 +76,9 @@ def test_content_is_stored_once(server, run_script, project):
     big = "x" * 100_000
     log(run_script, server, project, "p1", {"big.bin": big}, name="one")
     log(run_script, server, project, "p2", {"big.bin": big, "small.txt": "s"}, name="two")
-    objects = list((server.data_dir / "blobs" / "objects" / "md5").iterdir())
-    assert hashlib.md5(big.encode()).hexdigest() in {p.name for p in objects}
-    assert sum(1 for p in objects if p.name == hashlib.md5(big.encode()).hexdigest()) == 1
+    # Keys are unique, so "stored once" is: one content object, whose key is the MD5, of the file's size.
+    objects = server.blobs("objects/md5/")
+    assert objects[f"objects/md5/{hashlib.md5(big.encode()).hexdigest()}"] == 100_000
 
 
 def gql(server, query, variables, key=None):
@@ -119,7 +119,7 @@ def test_bad_uploads_and_commits_are_refused(server, project):
     # Bytes that do not match the declared MD5: 400, nothing stored.
     r = requests.put(node["uploadUrl"], data=b"other bytes", timeout=30)
     assert r.status_code == 400 and "MD5 mismatch" in r.text
-    assert not (server.data_dir / "blobs" / node["storagePath"]).exists()
+    assert server.blobs(node["storagePath"]) == {}
     # A manifest naming a file that was never uploaded: the commit is refused and nothing is committed.
     manifest = json.dumps({"version": 1, "storagePolicy": "wandb-storage-policy-v1", "storagePolicyConfig": {},
                            "contents": {"f.txt": {"digest": md5, "size": 10}}})
@@ -225,9 +225,8 @@ def test_large_file_goes_through_multipart(server, run_script, project, tmp_path
     """, timeout=900)
     status, body = gql(server, "query($p: String!) { project(name: $p, entityName: \"admin\") { artifactCollectionMembership(name: \"big:v0\") { artifact { size state } } } }", {"p": project})
     assert body["data"]["project"]["artifactCollectionMembership"]["artifact"] == {"size": 2_684_354_560, "state": "COMMITTED"}
-    stored = list((server.data_dir / "blobs" / "objects" / "md5").iterdir())
-    assert any(p.stat().st_size == 2_684_354_560 for p in stored)
-    assert not any((server.data_dir / "blobs" / "uploads").rglob("*")) or all(p.is_dir() for p in (server.data_dir / "blobs" / "uploads").rglob("*"))
+    assert 2_684_354_560 in server.blobs("objects/md5/").values()
+    assert server.blobs("uploads/") == {}
     log = (server.log_path.read_text() if server.log_path else "")
     assert "completeMultipart" not in log  # no server errors logged about it
 
@@ -274,7 +273,7 @@ def test_ttl_expiry_restore_purge_keeps_shared_blobs(make_server, run_script, pr
     much_later = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=30)).isoformat()
     out = server.cli("gc", "--as-of", much_later)
     assert "purged 1" in out and "deleted 1 blob(s)" in out
-    objects = {p.name for p in (server.data_dir / "blobs" / "objects" / "md5").iterdir()}
+    objects = {k.rsplit("/", 1)[-1] for k in server.blobs("objects/md5/")}
     assert hashlib.md5(b"shared bytes").hexdigest() in objects        # still needed by b
     assert hashlib.md5(b"aaaa").hexdigest() not in objects              # only a had it
     r = run_script(server, f"""
@@ -284,7 +283,7 @@ def test_ttl_expiry_restore_purge_keeps_shared_blobs(make_server, run_script, pr
     """)
     assert "B shared bytes" in r.stdout
     usage = requests.get(f"{server.url}/api/v1/projects/admin/{project}/storage", auth=("api", ADMIN_KEY)).json()
-    assert usage == {"logicalBytes": 14, "storedBytes": 14, "collections": [{"name": "b", "logicalBytes": 14, "versions": 1}]}
+    assert usage == {"logicalBytes": 14, "storedBytes": 14, "collections": [{"name": "b", "logicalBytes": 14, "storedBytes": 14, "versions": 1}]}
 
 
 def test_reference_artifacts_store_only_digests(server, run_script, project, tmp_path):
@@ -318,8 +317,224 @@ def test_reference_artifacts_store_only_digests(server, run_script, project, tmp
         assert out["ENTRIES"] == str(sorted([f"file://{local}", url]))
         assert out["GOT"] == str(sorted(["on disk", "over http"]))
         # Nothing was copied into Cairn: no content objects for referenced bytes.
-        objects = server.data_dir / "blobs" / "objects" / "md5"
-        names = {p.name for p in objects.iterdir()} if objects.exists() else set()
+        names = {k.rsplit("/", 1)[-1] for k in server.blobs("objects/md5/")}
         assert hashlib.md5(b"on disk").hexdigest() not in names and hashlib.md5(b"over http").hexdigest() not in names
     finally:
         httpd.shutdown()
+
+
+# incremental and distributed artifacts
+
+VERSIONS = """
+import json, os, wandb
+api = wandb.Api()
+out = {{}}
+for v in {versions!r}:
+    a = api.artifact("admin/{project}/{name}:" + v)
+    root = a.download(root=os.path.join("dl", v))
+    out[v] = {{
+        "id": a.id, "aliases": sorted(a.aliases), "digest_ok": a.digest == a.manifest.digest(), "files": a.file_count,
+        "size": a.size, "listed": sorted(f.name for f in a.files()),
+        "births": {{k: e.birth_artifact_id for k, e in a.manifest.entries.items()}},
+        "bytes": {{n: open(os.path.join(root, n)).read() for n in sorted(os.listdir(root))}},
+    }}
+print("VERSIONS", json.dumps(out))
+"""
+
+
+def versions_seen(run_script, server, project, name, versions):
+    """Each version as the SDK reads it: its manifest (births), its listing, and its downloaded bytes."""
+    r = run_script(server, VERSIONS.format(project=project, name=name, versions=versions))
+    return json.loads(next(line for line in r.stdout.splitlines() if line.startswith("VERSIONS "))[len("VERSIONS "):])
+
+
+def test_incremental_versions_build_on_their_base(server, run_script, project):
+    t = project  # bytes unique to this test: the blobs and their birth artifacts are this test's own
+    log(run_script, server, project, "base", {"a.txt": f"alpha {t}", "b.txt": f"beta {t}", "c.txt": f"gamma {t}"}, name="inc")
+    blob_a = server.data_dir / "blobs" / "objects" / "md5" / hashlib.md5(f"alpha {t}".encode()).hexdigest()
+    inode_a = blob_a.stat().st_ino
+    r = run_script(server, f"""
+        import wandb
+        draft = wandb.Api().artifact("admin/{project}/inc:latest").new_draft()
+        try:
+            draft.remove("not-there.txt")
+        except FileNotFoundError:
+            print("NO_SUCH_ENTRY")
+        open("d.txt", "w").write("delta {t}")
+        open("b2.txt", "w").write("BETA {t}")
+        draft.add_file("d.txt")
+        draft.add_file("b2.txt", name="b.txt", overwrite=True)
+        draft.remove("c.txt")
+        with wandb.init(project="{project}", id="drafter") as run:
+            run.log_artifact(draft, aliases=["edited"]).wait()
+            print("DRAFT", draft.version)
+        # An incremental artifact names only what it adds or changes; the rest comes from the latest version.
+        inc = wandb.Artifact("inc", type="dataset", incremental=True)
+        open("e.txt", "w").write("epsilon {t}")
+        open("d2.txt", "w").write("DELTA {t}")
+        inc.add_file("e.txt")
+        inc.add_file("d2.txt", name="d.txt")
+        with wandb.init(project="{project}", id="incrementer") as run:
+            run.log_artifact(inc).wait()
+            print("INCREMENTAL", inc.version, sorted(inc.manifest.entries))
+    """)
+    assert "NO_SUCH_ENTRY" in r.stdout
+    assert "DRAFT v1" in r.stdout
+    assert "INCREMENTAL v2 ['a.txt', 'b.txt', 'd.txt', 'e.txt']" in r.stdout
+    seen = versions_seen(run_script, server, project, "inc", ["v0", "v1", "v2"])
+    v0, v1, v2 = seen["v0"], seen["v1"], seen["v2"]
+    # Versions are immutable: the base is untouched.
+    assert v0["bytes"] == {"a.txt": f"alpha {t}", "b.txt": f"beta {t}", "c.txt": f"gamma {t}"}
+    assert v1["bytes"] == {"a.txt": f"alpha {t}", "b.txt": f"BETA {t}", "d.txt": f"delta {t}"}
+    assert v2["bytes"] == {"a.txt": f"alpha {t}", "b.txt": f"BETA {t}", "d.txt": f"DELTA {t}", "e.txt": f"epsilon {t}"}
+    assert (v0["aliases"], v1["aliases"], v2["aliases"]) == ([], ["edited"], ["latest"])
+    assert v2["listed"] == ["a.txt", "b.txt", "d.txt", "e.txt"] and v2["files"] == 4
+    assert v2["size"] == sum(len(s) for s in v2["bytes"].values())
+    # The server's digest of a merged version is the SDK's digest of the manifest it serves.
+    assert v1["digest_ok"] and v2["digest_ok"]
+    # Unchanged entries keep their birth artifact and were never uploaded again (same stored object).
+    assert v1["births"]["a.txt"] == v2["births"]["a.txt"] == v0["id"]
+    assert v2["births"]["b.txt"] == v1["id"] and v2["births"]["d.txt"] == v2["births"]["e.txt"] == v2["id"]
+    assert blob_a.stat().st_ino == inode_a
+
+
+DIST_WRITER = """
+import wandb
+open("{entry}", "w").write("{text}")
+with wandb.init(project="{project}", group="workers", id="{run_id}") as run:
+    art = wandb.Artifact("preds", type="dataset")
+    art.add_file("{entry}")
+    if {finish}:
+        run.finish_artifact(art, distributed_id="{did}", aliases=["final"])
+    else:
+        run.upsert_artifact(art, distributed_id="{did}")
+    try:
+        art.wait()
+        print("SAVED", art.state)
+    except Exception as e:
+        print("REFUSED", e)
+"""
+
+
+def test_distributed_version_from_several_processes(server, run_script, project):
+    from concurrent.futures import ThreadPoolExecutor
+    t = project
+    log(run_script, server, project, "before", {"old.txt": f"old {t}"}, name="preds")
+
+    def write(run_id, entry, finish=False, did="eval-1"):
+        code = DIST_WRITER.format(project=project, run_id=run_id, entry=entry, text=f"{entry} by {run_id} {t}", finish=finish, did=did)
+        return run_script(server, code, check=False)
+
+    def collection():
+        return server.gql("""query($p: String!) { project(name: $p, entityName: "admin") {
+            artifactCollection(name: "preds") { artifacts { totalCount } }
+            artifactCollectionMembership(name: "preds:latest") { versionIndex } } }""", {"p": project})["project"]
+
+    # Two writers at once, then one that overrides a path the first wrote.
+    with ThreadPoolExecutor(2) as pool:
+        upserts = list(pool.map(lambda a: write(*a), [("w1", "part1.txt"), ("w2", "part2.txt")]))
+    assert all("SAVED PENDING" in u.stdout for u in upserts), [u.output[-2000:] for u in upserts]
+    assert "SAVED PENDING" in write("w1b", "part1.txt").stdout
+    # Not committed until finished: `latest` and the version list are as before.
+    assert collection() == {"artifactCollection": {"artifacts": {"totalCount": 1}}, "artifactCollectionMembership": {"versionIndex": 0}}
+    assert "SAVED COMMITTED" in write("w3", "part3.txt", finish=True).stdout
+    assert collection() == {"artifactCollection": {"artifacts": {"totalCount": 2}}, "artifactCollectionMembership": {"versionIndex": 1}}
+    v1 = versions_seen(run_script, server, project, "preds", ["v1"])["v1"]
+    assert v1["bytes"] == {"part1.txt": f"part1.txt by w1b {t}", "part2.txt": f"part2.txt by w2 {t}", "part3.txt": f"part3.txt by w3 {t}"}
+    assert "final" in v1["aliases"] and "latest" in v1["aliases"] and v1["digest_ok"] and v1["files"] == 3
+    # Every writer uploaded into the one version: it is the birth artifact of all their files.
+    assert set(v1["births"].values()) == {v1["id"]}
+    # A finished distributed id is not reopened: finishing again or a late upsert is refused, nothing changes.
+    for late in [write("w4", "part4.txt", finish=True), write("w5", "part5.txt")]:
+        assert "REFUSED" in late.stdout and "already finished as v1" in late.stdout, late.output[-3000:]
+    assert collection()["artifactCollection"]["artifacts"]["totalCount"] == 2
+    # A new distributed id makes the next version, from its own writers only.
+    assert "SAVED COMMITTED" in write("w6", "part6.txt", finish=True, did="eval-2").stdout
+    assert versions_seen(run_script, server, project, "preds", ["v2"])["v2"]["bytes"] == {"part6.txt": f"part6.txt by w6 {t}"}
+
+
+PART = """mutation($id: ID!, $base: ID, $type: ArtifactManifestType!, $p: String!) { createArtifactManifest(input: {
+  artifactID: $id, baseArtifactID: $base, name: "wandb_manifest.incremental.json", digest: "", entityName: "admin",
+  projectName: $p, type: $type}) { artifactManifest { id file { uploadUrl } } } }"""
+
+
+def test_incremental_and_distributed_bad_input(server, run_script, project):
+    import base64
+    import re
+    import requests
+    t = project
+    log(run_script, server, project, "r1", {"x.txt": f"x {t}"}, name="base")
+    log(run_script, server, project, "r2", {"y.txt": f"y {t}"}, name="other")
+    log(run_script, server, project + "b", "r3", {"z.txt": f"z {t}"}, name="base")
+
+    def version_id(proj, name):
+        return server.gql("""query($p: String!, $n: String!) { project(name: $p, entityName: "admin") {
+            artifactCollectionMembership(name: $n) { versionIndex artifact { id } } } }""",
+                          {"p": proj, "n": name})["project"]["artifactCollectionMembership"]
+
+    base, other, elsewhere = (version_id(p, n)["artifact"]["id"]
+                              for p, n in [(project, "base:v0"), (project, "other:v0"), (project + "b", "base:v0")])
+    pending = new_artifact(server, project, name="base")
+    nowhere = base64.b64encode(b"Artifact:987654321").decode()
+    for bad, status, message in [
+        (nowhere, 404, "not found"), ("not an id", 400, "invalid baseArtifactID"), (pending, 404, "not found"),
+        (other, 400, "not a version of this artifact's collection"),
+        (elsewhere, 400, "not a version of this artifact's collection"),
+    ]:
+        s, body = gql(server, PART, {"id": pending, "base": bad, "type": "INCREMENTAL", "p": project})
+        assert s == status and message in body["errors"][0]["message"], (bad, s, body)
+    # Another user's version is not admitted to exist.
+    name = "eve" + project[-6:]
+    key = re.search(r"API key: (\S+)", server.cli("users", "create", name)).group(1)
+    s, body = gql(server, CREATE, {"input": {"entityName": name, "projectName": "mine", "artifactTypeName": "dataset",
+                                             "artifactCollectionName": "base", "digest": "1" * 32,
+                                             "digestAlgorithm": "MANIFEST_MD5"}}, key=key)
+    eves = body["data"]["createArtifact"]["artifact"]["id"]
+    s, body = gql(server, PART, {"id": eves, "base": base, "type": "INCREMENTAL", "p": "mine"}, key=key)
+    assert s == 404 and "not found" in body["errors"][0]["message"]
+    # None of that made a version.
+    s, body = gql(server, COMMIT, {"id": pending})
+    assert s == 400 and "manifest was not uploaded" in body["errors"][0]["message"]
+    assert version_id(project, "base:latest")["versionIndex"] == 0
+
+    # A valid incremental manifest whose entry was never uploaded: refused at commit, still nothing committed.
+    def upload(url, contents):
+        doc = {"version": 1, "storagePolicy": "wandb-storage-policy-v1", "storagePolicyConfig": {"storageLayout": "V2"},
+               "contents": contents}
+        assert requests.put(url, data=json.dumps(doc), timeout=30).status_code == 200
+
+    def entry(text):
+        return {"digest": base64.b64encode(hashlib.md5(text.encode()).digest()).decode(), "size": len(text)}
+
+    s, body = gql(server, PART, {"id": pending, "base": base, "type": "INCREMENTAL", "p": project})
+    manifest = body["data"]["createArtifactManifest"]["artifactManifest"]
+    upload(manifest["file"]["uploadUrl"], {"new.txt": entry("never sent")})
+    s, body = gql(server, COMMIT, {"id": pending})
+    assert s == 400 and "new.txt was not uploaded" in body["errors"][0]["message"]
+    assert version_id(project, "base:latest")["versionIndex"] == 0
+    # A FULL manifest cannot join partial ones; an unknown partial manifest id is 404.
+    s, body = gql(server, MANIFEST, {"id": pending, "d": "x", "e": "admin", "p": project})
+    assert s == 409 and "cannot join" in body["errors"][0]["message"]
+    update = """mutation($m: ID!) { updateArtifactManifest(input: {artifactManifestID: $m, digest: "d"}) {
+      artifactManifest { id file { uploadUrl } } } }"""
+    s, body = gql(server, update, {"m": base64.b64encode(b"ArtifactManifestPart:987654321").decode()})
+    assert s == 404
+    # Fixed (an entry whose bytes Cairn stores), the same pending version commits as base + patch.
+    s, body = gql(server, update, {"m": manifest["id"]})
+    assert s == 200 and body["data"]["updateArtifactManifest"]["artifactManifest"]["id"] == manifest["id"]
+    upload(body["data"]["updateArtifactManifest"]["artifactManifest"]["file"]["uploadUrl"], {"copy.txt": entry(f"x {t}")})
+    s, body = gql(server, COMMIT, {"id": pending})
+    assert s == 200 and body["data"]["commitArtifact"]["artifact"]["versionIndex"] == 1, body
+    assert versions_seen(run_script, server, project, "base", ["v1"])["v1"]["bytes"] == {"x.txt": f"x {t}", "copy.txt": f"x {t}"}
+
+    # The base deleted before the commit: refused, nothing committed.
+    late = new_artifact(server, project, name="other")
+    s, body = gql(server, PART, {"id": late, "base": other, "type": "INCREMENTAL", "p": project})
+    upload(body["data"]["createArtifactManifest"]["artifactManifest"]["file"]["uploadUrl"], {})
+    s, body = gql(server, "mutation($id: ID!) { deleteArtifact(input: {artifactID: $id, deleteAliases: true}) { artifact { id } } }",
+                  {"id": other})
+    assert s == 200, body
+    s, body = gql(server, COMMIT, {"id": late})
+    assert s == 409 and "base version" in body["errors"][0]["message"]
+    s, body = gql(server, "query($id: ID!) { artifact(id: $id) { state versionIndex } }", {"id": late})
+    assert body["data"]["artifact"] == {"state": "PENDING", "versionIndex": None}

@@ -50,9 +50,10 @@ note "lint:deps (design.md §2 import rules)"
 if npm run lint:deps; then stage_ok "lint:deps"; else stage_failed "lint:deps"; fi
 
 # ---- unit + conformance ----
-note "unit and conformance tests (vitest, SQLite + PostgreSQL + fs)"
+note "unit and conformance tests (vitest, SQLite + PostgreSQL + fs + S3)"
 vitest_json="$results/vitest.json"
-timeout --kill-after=30 "$STAGE_TIMEOUT" bash scripts/with-postgres.sh npx vitest run --reporter=default --reporter=json --outputFile.json="$vitest_json"
+timeout --kill-after=30 "$STAGE_TIMEOUT" bash scripts/with-postgres.sh bash scripts/with-s3.sh \
+  npx vitest run --reporter=default --reporter=json --outputFile.json="$vitest_json"
 vitest_rc=$?
 if [ -s "$vitest_json" ]; then
   counts=$(node -e '
@@ -61,8 +62,10 @@ if [ -s "$vitest_json" ]; then
     // Files that failed to load carry no assertions but still fail the run.
     const brokenFiles = r.testResults.filter((f) => f.status === "failed" && f.assertionResults.length === 0).length;
     const pg = tests.some((t) => t.ancestorTitles.some((a) => /conformance: postgres/.test(a)));
-    console.log(r.numPassedTests, r.numFailedTests + brokenFiles + (pg ? 0 : 1), r.numPendingTests + r.numTodoTests);
+    const s3 = tests.some((t) => t.ancestorTitles.some((a) => /BlobStore conformance: s3/.test(a)));
+    console.log(r.numPassedTests, r.numFailedTests + brokenFiles + (pg ? 0 : 1) + (s3 ? 0 : 1), r.numPendingTests + r.numTodoTests);
     if (!pg) console.error("!! no PostgreSQL conformance test ran");
+    if (!s3) console.error("!! no S3 BlobStore conformance test ran");
   ' "$vitest_json")
   add_counts "vitest" "$counts"
   read -r _ f _ <<<"$counts"

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Runs the wandb SDK's own, unmodified system tests (tests/system_tests/...) against a local Cairn.
 #
-# Usage: scripts/upstream-system-tests.sh [pytest targets or options...]
-#   default targets: tests/system_tests/test_core tests/system_tests/test_api
-#   (targets are relative to the wandb checkout)
+# Usage: scripts/upstream-system-tests.sh [--suite core|artifacts] [pytest targets or options...]
+#   --suite core (default): targets tests/system_tests/test_core tests/system_tests/test_api
+#   --suite artifacts:      targets tests/system_tests/test_artifacts (+ the packages its files import)
+#   Targets given after the suite replace its default targets (relative to the wandb checkout), e.g.
+#   `--suite artifacts tests/system_tests/test_artifacts/test_misc.py -k alias`.
 #
 # Environment:
 #   WANDB_CHECKOUT   wandb source tree to test with (default .upstream/wandb, created from WANDB_REPO)
@@ -19,6 +21,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
+
+SUITE=core
+if [ "${1:-}" = --suite ]; then SUITE=${2:?--suite needs a name}; shift 2; fi
+case $SUITE in
+  core)
+    SUITE_TARGETS=(tests/system_tests/test_core tests/system_tests/test_api)
+    SUITE_PACKAGES=() ;;
+  artifacts)
+    SUITE_TARGETS=(tests/system_tests/test_artifacts)
+    # imported at module level: test_data_types.py (matplotlib), test_object_references.py (google.cloud.storage)
+    SUITE_PACKAGES=(matplotlib google-cloud-storage) ;;
+  *) echo "unknown suite '$SUITE' (core, artifacts)" >&2; exit 2 ;;
+esac
 
 WANDB_TAG=${WANDB_TAG:-v0.28.2}
 WANDB_VERSION=${WANDB_TAG#v}
@@ -77,6 +92,15 @@ if [ ! -f "$STAMP" ]; then
     -r "$CHECKOUT/requirements/requirements_test.txt" "${EXTRA_PACKAGES[@]}"
   touch "$STAMP"
 fi
+# A suite's extra packages go on top of the shared venv, so switching suites never rebuilds it.
+if [ ${#SUITE_PACKAGES[@]} -gt 0 ]; then
+  SUITE_STAMP="$VENV/.cairn-upstream-$SUITE-$(echo "${SUITE_PACKAGES[*]}" | sha1sum | cut -c1-12)"
+  if [ ! -f "$SUITE_STAMP" ]; then
+    echo "== installing packages for suite $SUITE: ${SUITE_PACKAGES[*]}"
+    "$VENV/bin/pip" install -q --disable-pip-version-check "${SUITE_PACKAGES[@]}"
+    touch "$SUITE_STAMP"
+  fi
+fi
 SITE=$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 mkdir -p "$CHECKOUT/wandb/bin"
 for f in "$SITE"/wandb/bin/*; do ln -sfn "$f" "$CHECKOUT/wandb/bin/$(basename "$f")"; done
@@ -85,6 +109,9 @@ for f in "$SITE"/wandb/bin/*; do ln -sfn "$f" "$CHECKOUT/wandb/bin/$(basename "$
 echo "== building Cairn"
 npx tsc -b packages/server
 DATA=$(mktemp -d "${TMPDIR:-/tmp}/cairn-upstream.XXXXXX")
+# W&B's test server has one extra storage region, "minio-local" (test_storage_policy_storage_region uses it;
+# test_storage_policy_storage_region_not_available expects any other name refused).
+CAIRN_ARTIFACT_STORAGE_REGIONS=${CAIRN_ARTIFACT_STORAGE_REGIONS:-default,minio-local} \
 node packages/server/bin/cairn.js serve --port "$PORT" --test-fixtures-port "$FIXTURES_PORT" --data-dir "$DATA" \
   >"$RESULTS/server.log" 2>&1 &
 SERVER_PID=$!
@@ -112,14 +139,19 @@ export PATH="$VENV/bin:$PATH"
 
 # --- 4. pytest ---------------------------------------------------------------------------------
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(tests/system_tests/test_core tests/system_tests/test_api)
+# Only options (e.g. `-k alias`): run them over the suite's targets.
+has_path=0
+for a in "${targets[@]}"; do [ -e "${a%%::*}" ] && has_path=1; done
+[ $has_path -eq 0 ] && targets=("${SUITE_TARGETS[@]}" "${targets[@]}")
 echo "== pytest ${targets[*]}"
 set +e
+rm -f "$RESULTS/junit.xml"  # never tabulate an earlier run's results
 "$VENV/bin/python" -m pytest "${targets[@]}" -n "$WORKERS" -p no:cacheprovider --timeout "$TIMEOUT" \
   -o addopts= -q -rfEs --junitxml="$RESULTS/junit.xml" >"$RESULTS/pytest.log" 2>&1
 PYTEST_RC=$?
 set -e
 tail -n 3 "$RESULTS/pytest.log"
+[ -f "$RESULTS/junit.xml" ] || { echo "pytest wrote no results (exit $PYTEST_RC); see $RESULTS/pytest.log" >&2; exit "$PYTEST_RC"; }
 
 # --- 5. per-file table -------------------------------------------------------------------------
 "$VENV/bin/python" - "$RESULTS/junit.xml" <<'EOF' | tee "$RESULTS/table.md"

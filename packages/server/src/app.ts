@@ -8,6 +8,9 @@ import { registerLimits, type LimitOptions } from './http/limits.js';
 import { registerSessionRoutes } from './http/session-routes.js';
 import { registerStorageRoutes } from './http/storage-routes.js';
 import { registerUiApiRoutes } from './http/ui-api-routes.js';
+import { registerArtifactDownloadRoutes } from './http/artifact-download-route.js';
+import { registerPrometheusRoute } from './http/prometheus-route.js';
+import { registerWebUi } from './http/web-ui.js';
 import { DomainError } from './core/errors.js';
 
 export interface AppDeps {
@@ -18,6 +21,10 @@ export interface AppDeps {
   logger?: FastifyBaseLogger;
   /** Request budgets and load shedding (http/limits.ts); absent = none (in-process tests). */
   limits?: LimitOptions;
+  /** Bearer token that may read GET /metrics; absent = no /metrics route (404). */
+  metricsToken?: string | undefined;
+  /** A built web UI (packages/web/dist) to serve at / and client routes; absent = API only. */
+  webDir?: string | undefined;
 }
 
 /** Builds the HTTP app over ready services. Never listens: main.ts does, tests use inject(). */
@@ -52,5 +59,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerStorageRoutes(app, deps.services);
   registerUiApiRoutes(app, deps.services);
   registerSessionRoutes(app, deps.services);
+  registerArtifactDownloadRoutes(app, deps.services);
+  if (deps.metricsToken) registerPrometheusRoute(app, deps.services, deps.metricsToken);
+  if (deps.webDir) await registerWebUi(app, deps.webDir);
   return app;
 }

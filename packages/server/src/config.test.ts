@@ -19,6 +19,13 @@ describe('loadConfig', () => {
     expect(c.heartbeatTimeoutSeconds).toBe(2.5);
   });
 
+  it('reads webhook address ranges and refuses malformed ones at start', () => {
+    expect(loadConfig({}, {}).webhookAllowCidrs).toBe('');
+    expect(loadConfig({}, { CAIRN_WEBHOOK_ALLOW_CIDRS: '127.0.0.0/8, ::1/128' }).webhookAllowCidrs).toBe('127.0.0.0/8, ::1/128');
+    expect(() => loadConfig({}, { CAIRN_WEBHOOK_ALLOW_CIDRS: '10.0.0.0/40' })).toThrow(/CAIRN_WEBHOOK_ALLOW_CIDRS/);
+    expect(() => loadConfig({}, { CAIRN_WEBHOOK_ALLOW_CIDRS: 'intranet' })).toThrow(/CAIRN_WEBHOOK_ALLOW_CIDRS/);
+  });
+
   it('flags win over env', () => {
     const c = loadConfig({ port: 7000, dataDir: '/tmp/flag-dir' }, { CAIRN_PORT: '9001', CAIRN_DATA_DIR: '/tmp/env-dir' });
     expect(c.port).toBe(7000);
@@ -31,12 +38,33 @@ describe('loadConfig', () => {
     expect(c.logLevel).toBe('info');
   });
 
+  it('reads artifact storage regions as a comma-separated list, "default" when unset', () => {
+    expect(loadConfig({}, {}).artifactStorageRegions).toEqual(['default']);
+    expect(loadConfig({}, { CAIRN_ARTIFACT_STORAGE_REGIONS: 'default, minio-local,' }).artifactStorageRegions).toEqual(['default', 'minio-local']);
+    expect(() => loadConfig({}, { CAIRN_ARTIFACT_STORAGE_REGIONS: 'bad region' })).toThrow(/storage region/);
+  });
+
   it('ignores env vars it does not know', () => {
     expect(loadConfig({}, { PORT: '1234', CAIRN_NOPE: 'x' }).port).toBe(8080);
   });
 
   it('makes dataDir absolute', () => {
     expect(path.isAbsolute(loadConfig({ dataDir: 'rel/dir' }, {}).dataDir)).toBe(true);
+  });
+
+  it('blobs on fs by default; S3 settings from CAIRN_S3_*', () => {
+    expect(loadConfig({}, {}).blobBackend).toBe('fs');
+    const c = loadConfig({}, {
+      CAIRN_BLOB_BACKEND: 's3', CAIRN_S3_BUCKET: 'b', CAIRN_S3_ENDPOINT: 'http://127.0.0.1:9000', CAIRN_S3_FORCE_PATH_STYLE: 'true',
+      CAIRN_S3_ACCESS_KEY_ID: 'k', CAIRN_S3_SECRET_ACCESS_KEY: 's',
+    });
+    expect(c).toMatchObject({ blobBackend: 's3', s3Bucket: 'b', s3Endpoint: 'http://127.0.0.1:9000', s3ForcePathStyle: true, s3Region: 'us-east-1', s3AccessKeyId: 'k' });
+  });
+
+  it('refuses an S3 backend without a bucket, half a credential, or an unknown backend', () => {
+    expect(() => loadConfig({}, { CAIRN_BLOB_BACKEND: 's3' })).toThrow(/CAIRN_S3_BUCKET/);
+    expect(() => loadConfig({}, { CAIRN_BLOB_BACKEND: 's3', CAIRN_S3_BUCKET: 'b', CAIRN_S3_ACCESS_KEY_ID: 'k' })).toThrow(/both or neither/);
+    expect(() => loadConfig({}, { CAIRN_BLOB_BACKEND: 'gcs' })).toThrow();
   });
 
   it('is frozen', () => {

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { parseCidrList } from './core/webhooks.js';
 
 /** Every setting Cairn reads. Parsed once at start (flags > CAIRN_* env > defaults), frozen, passed down. */
 export const Config = z.object({
@@ -8,6 +9,21 @@ export const Config = z.object({
   dataDir: z.string().default('.cairn-data'),
   /** postgres://… selects PostgreSQL for metadata and history; unset = embedded SQLite in dataDir. */
   databaseUrl: z.string().optional(),
+  /** Where run files and artifact contents live: fs = dataDir/blobs; s3 = an S3-compatible bucket (s3* below). */
+  blobBackend: z.enum(['fs', 's3']).default('fs'),
+  s3Bucket: z.string().min(1).optional(),
+  /** Any S3-compatible endpoint (http://host:port); unset = AWS S3 in s3Region. */
+  s3Endpoint: z.string().url().optional(),
+  /** Endpoint written into presigned URLs, when clients reach the store at another address than Cairn does. */
+  s3PublicEndpoint: z.string().url().optional(),
+  s3Region: z.string().min(1).default('us-east-1'),
+  /** Bucket in the URL path (http://host/bucket/key), as most self-hosted stores need, not in the host name. */
+  s3ForcePathStyle: z.preprocess((v) => (typeof v === 'string' ? ['1', 'true', 'yes'].includes(v.toLowerCase()) : v), z.boolean()).default(false),
+  /** Folder inside the bucket for Cairn's objects ('' = the bucket's root). */
+  s3Prefix: z.string().default(''),
+  /** Static S3 credentials (both or neither); unset = the AWS default chain (AWS_ACCESS_KEY_ID…, ~/.aws, roles). */
+  s3AccessKeyId: z.string().min(1).optional(),
+  s3SecretAccessKey: z.string().min(1).optional(),
   /** Absolute URL clients reach this server at; unset = derived from each request's Host header. */
   publicUrl: z.string().url().optional(),
   /** Becomes the admin's API key at first start (automation). */
@@ -19,6 +35,15 @@ export const Config = z.object({
   crashCheckIntervalSeconds: z.coerce.number().positive().default(15),
   /** Seconds a deleted or expired artifact version stays restorable before its bytes are purged. */
   artifactGraceSeconds: z.coerce.number().int().min(0).default(7 * 24 * 3600),
+  /**
+   * Storage region names createArtifact accepts (comma-separated), for clients that name one
+   * (`Artifact(storage_region=...)`); all of them are stored in the one blob store. Others are refused.
+   * `default` is what the SDK says when no region is set.
+   */
+  artifactStorageRegions: z.preprocess(
+    (v) => (typeof v === 'string' ? v.split(',').map((r) => r.trim()).filter((r) => r !== '') : v),
+    z.array(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'storage region names: letters, digits, _ . -')).min(1),
+  ).default(['default']),
   /** How often expired artifacts are deleted and old deletions purged. */
   retentionIntervalSeconds: z.coerce.number().positive().default(3600),
   /** Seconds a signed upload/download URL stays valid. */
@@ -45,6 +70,27 @@ export const Config = z.object({
   /** Concurrent in-flight requests beyond which Cairn answers 429 instead of queueing. */
   maxInflightFileStream: z.coerce.number().int().positive().default(128),
   maxInflightGraphql: z.coerce.number().int().positive().default(256),
+  /** Bearer token Prometheus sends to read GET /metrics; unset = no /metrics (404). At least 16 characters. */
+  metricsToken: z.string().min(16, 'CAIRN_METRICS_TOKEN must be at least 16 characters').optional(),
+  /** The built web UI to serve (index.html + assets/); unset = packages/web/dist beside this server, when built. */
+  webDir: z.string().min(1).optional(),
+  /**
+   * Address ranges webhooks may call besides public addresses (comma-separated CIDRs, e.g. 10.0.0.0/8,::1/128).
+   * Empty: private, loopback and link-local addresses are refused.
+   */
+  webhookAllowCidrs: z.string().default('').refine((v) => {
+    try {
+      parseCidrList(v);
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'CAIRN_WEBHOOK_ALLOW_CIDRS must be comma-separated address ranges such as 10.0.0.0/8 or ::1/128'),
+  /** Delay before a failed webhook delivery is retried (doubling per attempt, at most an hour), and attempts in all. */
+  webhookRetryBaseSeconds: z.coerce.number().positive().default(10),
+  webhookMaxAttempts: z.coerce.number().int().min(1).max(30).default(8),
+  /** How often pending webhook deliveries are looked for. */
+  webhookPollSeconds: z.coerce.number().positive().default(1),
 });
 export type Config = Readonly<z.infer<typeof Config>>;
 
@@ -53,6 +99,15 @@ const ENV_KEYS: Record<string, keyof z.input<typeof Config>> = {
   CAIRN_PORT: 'port',
   CAIRN_DATA_DIR: 'dataDir',
   CAIRN_DATABASE_URL: 'databaseUrl',
+  CAIRN_BLOB_BACKEND: 'blobBackend',
+  CAIRN_S3_BUCKET: 's3Bucket',
+  CAIRN_S3_ENDPOINT: 's3Endpoint',
+  CAIRN_S3_PUBLIC_ENDPOINT: 's3PublicEndpoint',
+  CAIRN_S3_REGION: 's3Region',
+  CAIRN_S3_FORCE_PATH_STYLE: 's3ForcePathStyle',
+  CAIRN_S3_PREFIX: 's3Prefix',
+  CAIRN_S3_ACCESS_KEY_ID: 's3AccessKeyId',
+  CAIRN_S3_SECRET_ACCESS_KEY: 's3SecretAccessKey',
   CAIRN_PUBLIC_URL: 'publicUrl',
   CAIRN_ADMIN_KEY: 'adminKey',
   CAIRN_ADMIN_USERNAME: 'adminUsername',
@@ -65,6 +120,7 @@ const ENV_KEYS: Record<string, keyof z.input<typeof Config>> = {
   CAIRN_LOG_LEVEL: 'logLevel',
   CAIRN_TRUST_PROXY: 'trustProxy',
   CAIRN_ARTIFACT_GRACE_SECONDS: 'artifactGraceSeconds',
+  CAIRN_ARTIFACT_STORAGE_REGIONS: 'artifactStorageRegions',
   CAIRN_RETENTION_INTERVAL_SECONDS: 'retentionIntervalSeconds',
   CAIRN_SESSION_TTL_SECONDS: 'sessionTtlSeconds',
   CAIRN_SESSION_IDLE_SECONDS: 'sessionIdleSeconds',
@@ -75,6 +131,12 @@ const ENV_KEYS: Record<string, keyof z.input<typeof Config>> = {
   CAIRN_RATE_LIMIT_WINDOW_SECONDS: 'rateLimitWindowSeconds',
   CAIRN_MAX_INFLIGHT_FILE_STREAM: 'maxInflightFileStream',
   CAIRN_MAX_INFLIGHT_GRAPHQL: 'maxInflightGraphql',
+  CAIRN_METRICS_TOKEN: 'metricsToken',
+  CAIRN_WEB_DIR: 'webDir',
+  CAIRN_WEBHOOK_ALLOW_CIDRS: 'webhookAllowCidrs',
+  CAIRN_WEBHOOK_RETRY_BASE_SECONDS: 'webhookRetryBaseSeconds',
+  CAIRN_WEBHOOK_MAX_ATTEMPTS: 'webhookMaxAttempts',
+  CAIRN_WEBHOOK_POLL_SECONDS: 'webhookPollSeconds',
 };
 
 /** Merges flags over env over defaults. `flags` holds only what the user actually passed. */
@@ -86,5 +148,9 @@ export function loadConfig(flags: Partial<Record<keyof Config, unknown>>, env: N
   }
   const defined = Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined));
   const parsed = Config.parse({ ...fromEnv, ...defined });
+  if (parsed.blobBackend === 's3' && !parsed.s3Bucket) throw new Error('CAIRN_BLOB_BACKEND=s3 needs CAIRN_S3_BUCKET');
+  if ((parsed.s3AccessKeyId === undefined) !== (parsed.s3SecretAccessKey === undefined)) {
+    throw new Error('CAIRN_S3_ACCESS_KEY_ID and CAIRN_S3_SECRET_ACCESS_KEY go together: set both or neither');
+  }
   return Object.freeze({ ...parsed, dataDir: path.resolve(parsed.dataDir) });
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { buildApp } from './app.js';
 import { openRuntime, type Runtime } from './cli/runtime.js';
-import { loadConfig } from './config.js';
+import { loadConfig, type Config } from './config.js';
 
 /**
  * The real app in-process: the composition root's SQLite + fs adapters in a fresh temp data dir, an admin
@@ -30,10 +30,11 @@ export interface RealApp {
 
 export const ADMIN_KEY = `local-${'f'.repeat(40)}`;
 
-export async function openRealApp(): Promise<RealApp> {
+/** `settings`: config values beyond the defaults (e.g. webhookAllowCidrs). */
+export async function openRealApp(settings: Partial<Record<keyof Config, unknown>> = {}): Promise<RealApp> {
   const sandboxDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-realapp-'));
   const dataDir = path.join(sandboxDir, 'data');
-  const config = loadConfig({ dataDir, adminKey: ADMIN_KEY, logLevel: 'silent' }, {});
+  const config = loadConfig({ ...settings, dataDir, adminKey: ADMIN_KEY, logLevel: 'silent' }, {});
   const runtime = await openRuntime(config);
   await runtime.services.auth.bootstrapAdmin(config.adminUsername, config.adminKey);
   const app = await buildApp({ services: runtime.services, fileStreamBodyLimit: config.fileStreamBodyLimit, logger: runtime.logger });

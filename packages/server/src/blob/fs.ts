@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import type { BlobInfo, BlobStore } from '../core/ports.js';
 import { DomainError, ErrorCodes } from '../core/errors.js';
+import { normalBlobKey } from './keys.js';
 
 /**
  * Blobs as files under one root. Writes go to a temp file, are fsync'd and verified, then renamed into
@@ -20,11 +21,7 @@ export class FsBlobStore implements BlobStore {
   }
 
   private pathOf(key: string): string {
-    const normal = path.posix.normalize(key);
-    if (key === '' || normal.startsWith('..') || path.posix.isAbsolute(normal) || key.includes('\0') || normal.startsWith('.tmp')) {
-      throw new DomainError(ErrorCodes.INVALID_INPUT, `invalid blob key: ${JSON.stringify(key)}`);
-    }
-    return path.join(this.root, normal);
+    return path.join(this.root, normalBlobKey(key));
   }
 
   async put(key: string, body: Readable, expect?: { size?: number; md5?: string }): Promise<BlobInfo> {

@@ -2,10 +2,14 @@ import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig, type Config } from '../config.js';
 import path from 'node:path';
 import { DomainError, ErrorCodes } from '../core/errors.js';
+import { parseRole } from '../core/orgs.js';
 import { checkPasswordPolicy } from '../core/passwords.js';
+import type { Role } from '../core/ports.js';
+import { parseTtlDefault } from '../core/artifact-ttl.js';
 import { startServer } from '../main.js';
 import { backupDataDir, restoreDataDir } from './backup.js';
 import { openRuntime } from './runtime.js';
+import { registerPromotionCommands } from './promotions-cli.js';
 
 const int = (v: string) => {
   const n = Number(v);
@@ -58,7 +62,19 @@ export function buildCli(): Command {
     .option('--admin', 'make the user a site admin')
     .option('--email <email>', 'email address')
     .option('--password-stdin', 'also set a web sign-in password, read from stdin')
-    .action(async (name: string, opts: StorageFlags & { admin?: boolean; email?: string; passwordStdin?: boolean }) => withRuntime(opts, async (rt) => {
+    .option('--service-account', 'a service account (API keys only, no password), member of the team given with --team')
+    .option('--team <team>', 'with --service-account: the team it belongs to')
+    .action(async (name: string, opts: StorageFlags & { admin?: boolean; email?: string; passwordStdin?: boolean; serviceAccount?: boolean; team?: string }) => withRuntime(opts, async (rt) => {
+      if (opts.serviceAccount) {
+        if (!opts.team) throw new DomainError(ErrorCodes.INVALID_INPUT, 'a service account belongs to a team: give --team');
+        if (opts.admin || opts.passwordStdin) throw new DomainError(ErrorCodes.INVALID_INPUT, 'a service account is no site admin and has no password');
+        const sa = await rt.services.orgs.createServiceAccount({ system: 'cli' }, opts.team, { username: name });
+        const key = await rt.services.auth.createApiKey(sa.id, { name: 'created with the service account' });
+        await rt.services.audit.record({ actor: 'cli', action: 'key.create', target: key.slice(0, 10), detail: { user: sa.username } });
+        process.stdout.write(`created service account ${sa.username} in team ${opts.team}\nAPI key: ${key}\n`);
+        return;
+      }
+      if (opts.team) throw new DomainError(ErrorCodes.INVALID_INPUT, '--team goes with --service-account; add people to teams with `cairn members add`');
       // Read (and policy-check) the password before creating anything, so a bad one leaves no half-made user.
       const password = opts.passwordStdin ? await readPassword() : null;
       if (password !== null) checkPasswordPolicy(password);
@@ -76,6 +92,68 @@ export function buildCli(): Command {
       const password = await readPassword();
       await rt.services.webAuth.setPassword(name, password, 'cli');
       process.stdout.write(`password set for ${name}\n`);
+    }));
+
+  const cli = { system: 'cli' } as const;
+  const orgs = program.command('orgs').description('manage organizations');
+  storageFlags(orgs.command('create <name>').description('create an organization and its org entity'))
+    .option('--admin <user>', 'its first admin')
+    .option('--entity <name>', 'name of the org entity (default: the organization\'s name)')
+    .action(async (name: string, opts: StorageFlags & { admin?: string; entity?: string }) => withRuntime(opts, async (rt) => {
+      const org = await rt.services.orgs.createOrganization(cli, { name, entityName: opts.entity ?? null, admin: opts.admin ?? null });
+      process.stdout.write(`created organization ${org.name}${opts.admin ? ` (admin: ${opts.admin})` : ''}\n`);
+    }));
+  storageFlags(orgs.command('list').description('list organizations and their teams'))
+    .action(async (opts: StorageFlags) => withRuntime(opts, async (rt) => {
+      for (const org of await rt.services.meta.listOrganizations()) {
+        const teams = await rt.services.meta.listTeamsOfOrganization(org.id);
+        process.stdout.write(`${org.name}\t${teams.map((t) => t.name).join(',')}\n`);
+      }
+    }));
+
+  const teams = program.command('teams').description('manage teams');
+  storageFlags(teams.command('create <name>').description('create a team inside an organization'))
+    .requiredOption('--org <org>', 'the organization it belongs to')
+    .option('--admin <user>', 'its first admin (joins the organization as member if not in it)')
+    .action(async (name: string, opts: StorageFlags & { org: string; admin?: string }) => withRuntime(opts, async (rt) => {
+      const team = await rt.services.orgs.createTeam(cli, { name, org: opts.org, admin: opts.admin ?? null });
+      process.stdout.write(`created team ${team.name} in ${opts.org}\n`);
+    }));
+
+  const role = (v: string) => {
+    try {
+      return parseRole(v);
+    } catch (e) {
+      throw new InvalidArgumentError((e as Error).message);
+    }
+  };
+  const members = program.command('members').description('members and roles of organizations and teams (admin, member, viewer)');
+  storageFlags(members.command('list <org-or-team>').description('list members and their roles'))
+    .action(async (target: string, opts: StorageFlags) => withRuntime(opts, async (rt) => {
+      for (const m of await rt.services.orgs.listMembers(cli, target)) {
+        process.stdout.write(`${m.user.username}\t${m.role}${m.user.serviceAccount ? '\tservice account' : ''}\n`);
+      }
+    }));
+  storageFlags(members.command('add <org-or-team> <user>').description('add a member (to a team: also to its organization)'))
+    .option('--role <role>', 'admin, member or viewer', role, 'member')
+    .action(async (target: string, who: string, opts: StorageFlags & { role: Role }) => withRuntime(opts, async (rt) => {
+      const r = await rt.services.orgs.setMember(cli, target, who, opts.role, { onlyIfNew: true });
+      process.stdout.write(`${r.user.username} is now ${r.role} of ${target}\n`);
+    }));
+  storageFlags(members.command('set-role <org-or-team> <user>').description('change a member\'s role'))
+    .requiredOption('--role <role>', 'admin, member or viewer', role)
+    .action(async (target: string, who: string, opts: StorageFlags & { role: Role }) => withRuntime(opts, async (rt) => {
+      const current = await rt.services.orgs.listMembers(cli, target);
+      if (!current.some((m) => m.user.username === who || m.user.email === who)) {
+        throw new DomainError(ErrorCodes.NOT_FOUND, `${who} is not a member of ${target}: use \`cairn members add\``);
+      }
+      const r = await rt.services.orgs.setMember(cli, target, who, opts.role);
+      process.stdout.write(`${r.user.username}: ${r.previous ?? 'none'} -> ${r.role} in ${target}\n`);
+    }));
+  storageFlags(members.command('remove <org-or-team> <user>').description('remove a member (from an organization: also from its teams)'))
+    .action(async (target: string, who: string, opts: StorageFlags) => withRuntime(opts, async (rt) => {
+      const r = await rt.services.orgs.removeMember(cli, target, who);
+      process.stdout.write(`removed ${r.user.username} (${r.previous}) from ${target}\n`);
     }));
 
   const keys = program.command('keys').description('manage API keys');
@@ -126,6 +204,20 @@ export function buildCli(): Command {
       process.stdout.write(`restored artifact ${id}\n`);
     }));
 
+  const artifacts = program.command('artifacts').description('artifact retention settings');
+  storageFlags(artifacts.command('ttl-default <target> [value]')
+    .description('show or set the TTL that versions of entity/project or entity/project/collection inherit: a duration '
+      + '(30d, 12h, 90m, 3600s), `none` (never expire, overriding the project default) or `unset` (remove this level\'s default); '
+      + 'a collection default overrides the project\'s; versions with their own TTL keep it'))
+    .action(async (target: string, value: string | undefined, opts: StorageFlags) => withRuntime(opts, async (rt) => {
+      const defaults = value === undefined
+        ? await rt.services.artifactTtl.defaults(target)
+        : await rt.services.artifactTtl.setDefault(target, parseTtlDefault(value));
+      if (value !== undefined) await rt.services.audit.record({ actor: 'cli', action: 'artifact.ttl-default', target, detail: { value } });
+      const show = (s: number | null) => (s === null ? 'unset' : s === 0 ? 'none' : `${s}s`);
+      process.stdout.write(`project default: ${show(defaults.project)}${target.split('/').length === 3 ? `\ncollection default: ${show(defaults.collection)}` : ''}\n`);
+    }));
+
   program.command('backup').description('consistent online backup of a data dir (SQLite + blobs), safe while the server runs')
     .requiredOption('--to <dir>', 'a new or empty directory for the backup')
     .option('--data-dir <dir>', 'data directory to back up [CAIRN_DATA_DIR]')
@@ -135,6 +227,11 @@ export function buildCli(): Command {
       if (config.databaseUrl) {
         throw new DomainError(ErrorCodes.INVALID_INPUT,
           'with PostgreSQL, back up with pg_dump and copy the blobs directory: see docs/security.md');
+      }
+      if (config.blobBackend !== 'fs') {
+        // The data dir holds no blobs then: a backup of it alone would look complete and restore empty files.
+        throw new DomainError(ErrorCodes.INVALID_INPUT,
+          'blobs are in an S3 bucket (CAIRN_BLOB_BACKEND=s3): back up the bucket with the object store\'s own tools');
       }
       const manifest = await backupDataDir(config.dataDir, path.resolve(opts.to)).catch(asCliError);
       const bytes = manifest.files.reduce((n, f) => n + f.size, 0);
@@ -149,6 +246,7 @@ export function buildCli(): Command {
       process.stdout.write(`restored ${manifest.files.length} files (checked against the manifest) into ${path.resolve(opts.dataDir)}\n`);
     });
 
+  registerPromotionCommands(program, { storageFlags, withRuntime });
   return program;
 }
 

@@ -1,42 +1,152 @@
 import type { Viewer } from './auth.js';
 import { DomainError, ErrorCodes } from './errors.js';
-import type { Entity, MetaStore, Project } from './ports.js';
+import type { Entity, MetaStore, Organization, Project, Role } from './ports.js';
+
+/** Reading sees an entity's projects, runs, files and artifacts; writing also creates and changes them. */
+export type AccessMode = 'read' | 'write';
 
 /**
- * The one place that decides who may read or write an entity's projects. Today: site admins and members
- * of the entity. What a viewer may not see answers exactly like what does not exist (no name leaks).
+ * Projects whose access is not simply their entity's (registries: their own members and visibility). Rules are
+ * registered at composition time (createServices); a project no rule claims follows its entity's roles.
+ */
+export interface ProjectAccessRule {
+  /** undefined: not this rule's project; otherwise the viewer's role on it (null: may not even read it). */
+  roleOnProject(viewer: Viewer, entity: Entity, project: Project): Promise<Role | null | undefined>;
+  /**
+   * For an artifact in a project the viewer may not read: a project the viewer may read that holds it (a
+   * registry it is linked into), or null.
+   */
+  readableHolder(viewer: Viewer, artifactId: number): Promise<{ project: Project; entity: Entity } | null>;
+}
+
+/**
+ * The one place that decides who may read, write or administer an entity's projects.
+ *
+ * A caller's role on an entity:
+ * - site admins: admin everywhere;
+ * - a personal entity: its user is admin (other users only through a membership row);
+ * - a team: its membership role; admins of the team's organization are admins of every team in it;
+ * - an org entity (registries): the caller's role in the organization.
+ * Any role reads; admin and member write; only admin manages members. What a caller may not read answers
+ * exactly like what does not exist (no name leaks); what it may read but not write answers FORBIDDEN (403).
  */
 export class AccessPolicy {
+  private readonly projectRules: ProjectAccessRule[] = [];
+
   constructor(private readonly meta: MetaStore) {}
 
-  async canAccessEntity(viewer: Viewer, entity: Entity): Promise<boolean> {
-    if (viewer.user.admin || viewer.user.entityId === entity.id) return true;
-    return this.meta.isMember(entity.id, viewer.user.id);
+  useProjectRule(rule: ProjectAccessRule) {
+    this.projectRules.push(rule);
   }
 
-  /** The entity by name (or the viewer's own when name is empty), or ENTITY_NOT_FOUND. */
-  async entity(viewer: Viewer, name: string | null | undefined): Promise<Entity> {
-    const wanted = name || viewer.user.username;
-    const entity = await this.meta.findEntityByName(wanted);
-    if (!entity || !(await this.canAccessEntity(viewer, entity))) {
-      throw new DomainError(ErrorCodes.ENTITY_NOT_FOUND, `entity ${wanted} not found`);
+  /** The viewer's role on a project: a rule's (registries) or else its entity's; null when it may not read it. */
+  async roleOnProject(viewer: Viewer, entity: Entity, project: Project): Promise<Role | null> {
+    for (const rule of this.projectRules) {
+      const role = await rule.roleOnProject(viewer, entity, project);
+      if (role !== undefined) return role;
     }
+    return this.roleOn(viewer, entity);
+  }
+
+  async canReadProject(viewer: Viewer, entity: Entity, project: Project): Promise<boolean> {
+    return (await this.roleOnProject(viewer, entity, project)) !== null;
+  }
+
+  /** A readable project (a registry) that holds an artifact whose own project the viewer may not read, or null. */
+  async readableHolderOf(viewer: Viewer, artifactId: number): Promise<{ project: Project; entity: Entity } | null> {
+    for (const rule of this.projectRules) {
+      const found = await rule.readableHolder(viewer, artifactId);
+      if (found) return found;
+    }
+    return null;
+  }
+
+  /** The viewer's role on the entity, or null when it may not even read it. */
+  async roleOn(viewer: Viewer, entity: Entity): Promise<Role | null> {
+    if (viewer.user.admin || viewer.user.entityId === entity.id) return 'admin';
+    const own = await this.meta.roleOf(entity.id, viewer.user.id);
+    if (own === 'admin' || entity.type !== 'team' || entity.orgId === null) return own;
+    const org = await this.meta.findOrganizationById(entity.orgId);
+    if (org && (await this.meta.roleOf(org.entityId, viewer.user.id)) === 'admin') return 'admin';
+    return own;
+  }
+
+  async canRead(viewer: Viewer, entity: Entity): Promise<boolean> {
+    return (await this.roleOn(viewer, entity)) !== null;
+  }
+
+  /** Read access (kept under its historical name: most callers only read). */
+  async canAccessEntity(viewer: Viewer, entity: Entity): Promise<boolean> {
+    return this.canRead(viewer, entity);
+  }
+
+  async canWrite(viewer: Viewer, entity: Entity): Promise<boolean> {
+    const role = await this.roleOn(viewer, entity);
+    return role === 'admin' || role === 'member';
+  }
+
+  /**
+   * For something already located in `entity`: NOT_FOUND (as if absent) when the viewer may not read there,
+   * FORBIDDEN when it may read but the mode needs more. `notFound` is the caller's own not-found error.
+   */
+  async require(viewer: Viewer, entity: Entity, mode: AccessMode | 'admin', notFound?: () => DomainError): Promise<Role> {
+    const role = await this.roleOn(viewer, entity);
+    if (role === null) throw notFound ? notFound() : new DomainError(ErrorCodes.ENTITY_NOT_FOUND, `entity ${entity.name} not found`);
+    if (mode === 'write' && role === 'viewer') {
+      throw new DomainError(ErrorCodes.FORBIDDEN,
+        `permission denied: ${viewer.user.username} has the viewer role in ${entity.name}, which can read but not write`);
+    }
+    if (mode === 'admin' && role !== 'admin') {
+      throw new DomainError(ErrorCodes.FORBIDDEN, `permission denied: managing ${entity.name} needs its admin role`);
+    }
+    return role;
+  }
+
+  /** The entity by name (or the viewer's own when name is empty), or ENTITY_NOT_FOUND; FORBIDDEN for a read-only writer. */
+  async entity(viewer: Viewer, name: string | null | undefined, mode: AccessMode = 'read'): Promise<Entity> {
+    const wanted = name || viewer.user.username;
+    const notFound = () => new DomainError(ErrorCodes.ENTITY_NOT_FOUND, `entity ${wanted} not found`);
+    const entity = await this.meta.findEntityByName(wanted);
+    if (!entity) throw notFound();
+    await this.require(viewer, entity, mode, notFound);
     return entity;
   }
 
-  async entityOrNull(viewer: Viewer, name: string | null | undefined): Promise<Entity | null> {
+  /** Like entity(), but null instead of ENTITY_NOT_FOUND (FORBIDDEN still throws). */
+  async entityOrNull(viewer: Viewer, name: string | null | undefined, mode: AccessMode = 'read'): Promise<Entity | null> {
     try {
-      return await this.entity(viewer, name);
+      return await this.entity(viewer, name, mode);
     } catch (e) {
       if (e instanceof DomainError && e.code === ErrorCodes.ENTITY_NOT_FOUND) return null;
       throw e;
     }
   }
 
-  async project(viewer: Viewer, entityName: string | null | undefined, projectName: string): Promise<{ entity: Entity; project: Project }> {
-    const entity = await this.entity(viewer, entityName);
+  /** An existing project, or ENTITY_NOT_FOUND / PROJECT_NOT_FOUND; FORBIDDEN when writing needs more than the viewer's role. */
+  async project(viewer: Viewer, entityName: string | null | undefined, projectName: string, mode: AccessMode = 'read'): Promise<{ entity: Entity; project: Project }> {
+    // Readability first, so a read-only caller learns nothing more about a missing project than anyone else.
+    const entity = await this.entity(viewer, entityName, 'read');
     const project = await this.meta.findProject(entity.id, projectName);
-    if (!project) throw new DomainError(ErrorCodes.PROJECT_NOT_FOUND, `project ${entity.name}/${projectName} not found`);
+    const notFound = () => new DomainError(ErrorCodes.PROJECT_NOT_FOUND, `project ${entity.name}/${projectName} not found`);
+    if (!project) throw notFound();
+    // A project may have rules of its own (a restricted registry): hidden projects look absent.
+    const role = await this.roleOnProject(viewer, entity, project);
+    if (role === null) throw notFound();
+    if (mode === 'write' && role === 'viewer') {
+      throw new DomainError(ErrorCodes.FORBIDDEN,
+        `permission denied: ${viewer.user.username} has the viewer role in ${entity.name}/${project.name}, which can read but not write`);
+    }
     return { entity, project };
+  }
+
+  /** Whether the viewer may see the organization at all: site admins and its members. */
+  async canSeeOrganization(viewer: Viewer, org: Organization): Promise<boolean> {
+    return viewer.user.admin || (await this.meta.roleOf(org.entityId, viewer.user.id)) !== null;
+  }
+
+  /** The organization by name if the viewer may see it, else null (unknown and hidden look alike). */
+  async organizationOrNull(viewer: Viewer, name: string): Promise<Organization | null> {
+    const org = await this.meta.findOrganizationByName(name);
+    return org && (await this.canSeeOrganization(viewer, org)) ? org : null;
   }
 }

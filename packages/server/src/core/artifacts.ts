@@ -1,16 +1,21 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { decodeGqlId, type RunId } from '@cairn/shared';
+import { decodeGqlId, encodeGqlId, type RunId } from '@cairn/shared';
 import type { AccessPolicy } from './access.js';
 import type { Viewer } from './auth.js';
 import { DomainError, ErrorCodes, invalidInput } from './errors.js';
-import type { Artifact, ArtifactStore, BlobStore, Entity, MetaStore, Project } from './ports.js';
+import type { Artifact, ArtifactManifestPart, ArtifactStore, BlobStore, ChangeActor, Entity, MetaStore, Project } from './ports.js';
 import { downloadPath, uploadPath } from './run-files.js';
 import type { UrlSigner } from './url-signer.js';
+import { ttlFromWire, type TtlSetting } from './artifact-ttl.js';
+import { actorOf, type AliasProtection } from './alias-protection.js';
 
-/** Where an artifact lives: what every GraphQL artifact answer needs. */
-export interface ArtifactInProject { artifact: Artifact; project: Project; entity: Entity }
+/**
+ * Where an artifact lives: what every GraphQL artifact answer needs. `sourceHidden`: the viewer reads it only
+ * through a registry it is linked into, not in its own project, whose name and lineage are then not shown.
+ */
+export interface ArtifactInProject { artifact: Artifact; project: Project; entity: Entity; sourceHidden?: boolean }
 
 export interface CreateArtifactInput {
   entityName: string; projectName: string; artifactTypeName: string; artifactCollectionName: string;
@@ -18,6 +23,8 @@ export interface CreateArtifactInput {
   aliases: { artifactCollectionName: string; alias: string }[]; tags: string[]; ttlDurationSeconds: number | null;
   historyStep: number | null; enableDigestDeduplication: boolean; distributedID: string | null; clientID: string | null;
   sequenceClientID: string | null;
+  /** A storage region the client named: one of the configured names (all stored in the one blob store). */
+  storageRegion?: string | null;
 }
 
 export interface MultipartUrls { uploadID: string; uploadUrlParts: { partNumber: number; uploadPath: string }[] }
@@ -26,11 +33,34 @@ export interface ArtifactFileSpec { artifactID: string; name: string; md5: strin
 
 const NAME = /^[A-Za-z0-9_.-]{1,128}$/;
 const ALIAS = /^[A-Za-z0-9_.\-:/]{1,128}$/;
+/** The SDK's tag rule (artifacts/_validators.py TAG_REGEX): words of [-\w] separated by spaces. */
+const TAG = /^[-\w]+( +[-\w]+)*$/;
+const RESERVED_TYPE_PREFIX = 'wandb-';
 const md5Hex = (b64: string) => Buffer.from(b64, 'base64').toString('hex');
 export const contentKey = (hex: string) => `objects/md5/${hex}`;
 const CONTENT_KEY = /^objects\/md5\/([0-9a-f]{32})$/;
 const PART_KEY = /^uploads\/[0-9a-f]{32}\/[0-9a-f]{32}\/\d{1,5}$/;
 const manifestKey = (artifactId: number, name: string) => `artifacts/${artifactId}/${path.posix.basename(name) || 'wandb_manifest.json'}`;
+
+/** GraphQL id type of a partial (INCREMENTAL or PATCH) manifest; a FULL one is `ArtifactManifest:<artifact id>`. */
+const MANIFEST_PART = 'ArtifactManifestPart';
+
+export interface PreparedManifest { manifestId: string; name: string; uploadPath: string }
+
+/** A manifest as uploaded (protocol §6.4); entries are kept exactly as the client wrote them. */
+interface ManifestEntryJson { digest?: unknown; size?: unknown; ref?: unknown; birthArtifactID?: unknown }
+interface ManifestJson { storagePolicy?: unknown; storagePolicyConfig?: unknown; contents: Record<string, ManifestEntryJson> }
+
+/**
+ * The artifact digest the SDK computes for a manifest (artifact_manifest_v1.py `digest()`): hex MD5 over a
+ * header and `path:digest` lines sorted by path (by code point, as Python sorts; UTF-8 byte order is the same).
+ */
+export function manifestContentsDigest(contents: Map<string, { digest?: unknown }>): string {
+  const hash = createHash('md5').update('wandb-artifact-manifest-v1\n');
+  const paths = [...contents.keys()].sort((a, b) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')));
+  for (const p of paths) hash.update(`${p}:${String(contents.get(p)!.digest)}\n`, 'utf8');
+  return hash.digest('hex');
+}
 
 /** A manifest entry path an artifact may hold: relative, no traversal, no NUL, no backslash. */
 export function isSafeEntryPath(p: string): boolean {
@@ -46,6 +76,8 @@ export class ArtifactService {
     private readonly blobs: BlobStore,
     private readonly access: AccessPolicy,
     private readonly signer: UrlSigner,
+    private readonly protection: AliasProtection,
+    private readonly storageRegions: readonly string[] = ['default'],
   ) {}
 
   /** The artifact by GraphQL id if the viewer may see it (else null: not found and not visible look alike). */
@@ -59,13 +91,17 @@ export class ArtifactService {
   async locate(viewer: Viewer, artifact: Artifact): Promise<ArtifactInProject | null> {
     const project = await this.meta.findProjectById(artifact.projectId);
     const entity = project ? await this.meta.findEntityById(project.entityId) : null;
-    if (!project || !entity || !(await this.access.canAccessEntity(viewer, entity))) return null;
-    return { artifact, project, entity };
+    if (!project || !entity) return null;
+    if (await this.access.canReadProject(viewer, entity, project)) return { artifact, project, entity };
+    // Readable through a registry it is linked into (another team's model, for instance).
+    return (await this.access.readableHolderOf(viewer, artifact.id)) ? { artifact, project, entity, sourceHidden: true } : null;
   }
 
   private async pending(viewer: Viewer, gqlId: string): Promise<ArtifactInProject> {
     const found = await this.byId(viewer, gqlId, { includePending: true });
     if (!found) throw new DomainError(ErrorCodes.NOT_FOUND, `artifact ${gqlId} not found`);
+    // Every caller of pending() is part of saving a version: a read-only role gets FORBIDDEN.
+    await this.access.require(viewer, found.entity, 'write');
     return found;
   }
 
@@ -75,6 +111,9 @@ export class ArtifactService {
     }
     if (!NAME.test(input.artifactTypeName)) throw invalidInput(`invalid artifact type ${JSON.stringify(input.artifactTypeName)}`);
     if (!/^[0-9a-f]{32}$/.test(input.digest)) throw invalidInput('artifact digest must be 32 hex characters (MANIFEST_MD5)');
+    if (input.storageRegion != null && !this.storageRegions.includes(input.storageRegion)) {
+      throw invalidInput(`invalid storageRegion: ${input.storageRegion} (this server's storage regions: ${this.storageRegions.join(', ')})`);
+    }
     if (input.metadata !== null) {
       try {
         const m = JSON.parse(input.metadata) as unknown;
@@ -87,8 +126,11 @@ export class ArtifactService {
     for (const alias of aliases) {
       if (!ALIAS.test(alias) || /^v\d+$/.test(alias)) throw invalidInput(`invalid alias ${JSON.stringify(alias)}`);
     }
-    const entity = await this.access.entity(viewer, input.entityName);
+    const ttl = ttlFromWire(input.ttlDurationSeconds);
+    const entity = await this.access.entity(viewer, input.entityName, 'write');
     const project = await this.meta.ensureProject(entity.id, input.projectName);
+    // Logging straight into a registry project with a protected alias is a promotion too.
+    await this.protection.requireMayChange(viewer, { entity, project }, aliases.filter((a) => a !== 'latest'));
     let runId: RunId | null = null;
     if (input.runName) {
       const run = await this.meta.findRun(project.id, input.runName);
@@ -97,36 +139,102 @@ export class ArtifactService {
     }
     const type = await this.store.ensureType(project.id, input.artifactTypeName);
     const sequence = await this.store.ensureSequence(project.id, type.id, input.artifactCollectionName, input.sequenceClientID);
-    if (input.enableDigestDeduplication) {
+    // A distributed writer's digest covers only its own part of the version, so it never dedups.
+    if (input.enableDigestDeduplication && !input.distributedID) {
       // Same content as a committed version: that version is the answer (no new version); new aliases move to it.
       const same = await this.store.findCommittedByDigest(sequence.id, input.digest);
       if (same) {
         const extra = aliases.filter((a) => a !== 'latest');
-        if (extra.length > 0) await this.store.setAliases(sequence.id, same.id, extra);
+        if (extra.length > 0) await this.store.setAliases(sequence.id, same.id, extra, actorOf(viewer));
+        // The run logged it all the same: it is one of the run's outputs (its creator stays the first run).
+        if (runId !== null && same.createdByRunId !== runId) await this.store.recordOutput(runId, same.id);
         return { artifact: same, project, entity };
       }
     }
     if (input.distributedID) {
-      const shared = await this.store.findPendingByDistributedId(sequence.id, input.distributedID);
-      if (shared) return { artifact: shared, project, entity };
+      // Every writer of a distributed id shares one pending version until it is finished; a finished one is
+      // not reopened (a late writer's files would silently land in a different version).
+      const shared = await this.store.findDistributed(sequence.id, input.distributedID);
+      if (shared?.state === 'COMMITTED') {
+        throw new DomainError(ErrorCodes.CONFLICT, `distributed artifact ${input.artifactCollectionName} with distributed_id ` +
+          `${JSON.stringify(input.distributedID)} was already finished as v${shared.versionIndex}: use a new distributed_id for a new version`);
+      }
+      if (shared) return { artifact: await this.store.joinDistributed(shared.id, aliases, input.tags), project, entity };
     }
     const artifact = await this.store.insertArtifact({
       projectId: project.id, sequenceId: sequence.id, typeId: type.id, digest: input.digest, description: input.description,
-      metadata: input.metadata, ttlSeconds: input.ttlDurationSeconds !== null && input.ttlDurationSeconds > 0 ? input.ttlDurationSeconds : null,
+      metadata: input.metadata, ttlSeconds: ttl.seconds, ttlInherited: ttl.inherited,
       historyStep: input.historyStep, createdByRunId: runId, clientId: input.clientID, distributedId: input.distributedID,
       requestedAliases: aliases, tags: input.tags,
     });
     return { artifact, project, entity };
   }
 
-  /** createArtifactManifest / updateArtifactManifest: where to PUT the manifest JSON. */
-  async prepareManifest(viewer: Viewer, artifactGqlId: string, m: { name: string; digest: string; type: string; baseArtifactID: string | null }) {
+  /**
+   * createArtifactManifest: where to PUT the manifest JSON. FULL is the version's whole manifest (a second call
+   * updates it). INCREMENTAL (entries added to or changed in a base version) and PATCH (one distributed writer's
+   * entries) are partial manifests: each call adds one, and the commit merges them.
+   */
+  async prepareManifest(viewer: Viewer, artifactGqlId: string, m: { name: string; digest: string; type: string; baseArtifactID: string | null }): Promise<PreparedManifest> {
     const { artifact } = await this.pending(viewer, artifactGqlId);
     if (artifact.state !== 'PENDING') throw new DomainError(ErrorCodes.CONFLICT, 'artifact is already committed');
-    const base = m.baseArtifactID ? decodeGqlId(m.baseArtifactID, 'Artifact')?.id ?? null : null;
-    const key = manifestKey(artifact.id, m.name);
-    await this.store.upsertManifest({ artifactId: artifact.id, type: m.type, name: m.name, digest: m.digest, blobKey: key, baseArtifactId: base });
-    return { artifactId: artifact.id, uploadPath: uploadPath(this.signer.sign('PUT', key)) };
+    if (!['FULL', 'INCREMENTAL', 'PATCH'].includes(m.type)) throw invalidInput(`unknown artifact manifest type ${JSON.stringify(m.type)}`);
+    const base = await this.manifestBase(viewer, artifact, m.type, m.baseArtifactID);
+    const hasParts = (await this.store.listManifestParts(artifact.id)).length > 0;
+    if (m.type === 'FULL') {
+      if (hasParts) throw new DomainError(ErrorCodes.CONFLICT, 'this artifact is built from partial (incremental or distributed) manifests: a FULL manifest cannot join them');
+      const key = manifestKey(artifact.id, m.name);
+      await this.store.upsertManifest({ artifactId: artifact.id, type: m.type, name: m.name, digest: m.digest, blobKey: key, baseArtifactId: base });
+      return { manifestId: encodeGqlId('ArtifactManifest', artifact.id), name: m.name, uploadPath: uploadPath(this.signer.sign('PUT', key)) };
+    }
+    if (!hasParts && (await this.store.findManifest(artifact.id))) {
+      throw new DomainError(ErrorCodes.CONFLICT, 'this artifact already has a FULL manifest: partial manifests cannot join it');
+    }
+    const key = `artifacts/${artifact.id}/parts/${randomBytes(16).toString('hex')}.json`;
+    const part = await this.store.insertManifestPart({ artifactId: artifact.id, type: m.type, name: m.name, digest: m.digest, blobKey: key, baseArtifactId: base });
+    return { manifestId: encodeGqlId(MANIFEST_PART, part.id), name: m.name, uploadPath: uploadPath(this.signer.sign('PUT', key)) };
+  }
+
+  /** updateArtifactManifest (by the id createArtifactManifest answered): the final digest, and where to PUT the JSON. */
+  async updateManifest(viewer: Viewer, manifestGqlId: string, m: { digest: string | null; baseArtifactID: string | null }): Promise<PreparedManifest> {
+    const full = decodeGqlId(manifestGqlId, 'ArtifactManifest');
+    if (full) {
+      const existing = await this.store.findManifest(full.id);
+      if (!existing) throw new DomainError(ErrorCodes.NOT_FOUND, 'artifact manifest not found');
+      return this.prepareManifest(viewer, encodeGqlId('Artifact', full.id), {
+        name: existing.name, digest: m.digest ?? existing.digest, type: existing.type,
+        baseArtifactID: m.baseArtifactID ?? (existing.baseArtifactId !== null ? encodeGqlId('Artifact', existing.baseArtifactId) : null),
+      });
+    }
+    const ref = decodeGqlId(manifestGqlId, MANIFEST_PART);
+    const part = ref ? await this.store.findManifestPart(ref.id) : null;
+    const found = part ? await this.byId(viewer, encodeGqlId('Artifact', part.artifactId), { includePending: true }) : null;
+    if (!part || !found) throw new DomainError(ErrorCodes.NOT_FOUND, 'artifact manifest not found');
+    await this.access.require(viewer, found.entity, 'write');
+    if (found.artifact.state !== 'PENDING') throw new DomainError(ErrorCodes.CONFLICT, 'artifact is already committed');
+    if (m.baseArtifactID !== null && (await this.manifestBase(viewer, found.artifact, part.type, m.baseArtifactID)) !== part.baseArtifactId) {
+      throw invalidInput('the base version of a partial manifest cannot be changed');
+    }
+    if (m.digest !== null) await this.store.updateManifestPartDigest(part.id, m.digest);
+    return { manifestId: manifestGqlId, name: part.name, uploadPath: uploadPath(this.signer.sign('PUT', part.blobKey)) };
+  }
+
+  /**
+   * The version an INCREMENTAL manifest builds on: a committed version of the same collection that the viewer
+   * can see (else 4xx, and nothing is created). The SDK also names the collection's latest version for FULL and
+   * PATCH manifests, whose contents do not depend on it: there it is only recorded when it is such a version.
+   */
+  private async manifestBase(viewer: Viewer, artifact: Artifact, type: string, gqlId: string | null): Promise<number | null> {
+    if (gqlId === null) return null;
+    if (!decodeGqlId(gqlId, 'Artifact')) throw invalidInput(`invalid baseArtifactID ${JSON.stringify(gqlId)}`);
+    const found = await this.byId(viewer, gqlId);
+    const base = found?.artifact.state === 'COMMITTED' ? found.artifact : null;
+    if (type !== 'INCREMENTAL') return base !== null && base.sequenceId === artifact.sequenceId ? base.id : null;
+    if (!base) throw new DomainError(ErrorCodes.NOT_FOUND, `base artifact ${gqlId} not found`);
+    if (base.sequenceId !== artifact.sequenceId) {
+      throw invalidInput(`base artifact ${gqlId} is not a version of this artifact's collection: an incremental version builds on its own collection`);
+    }
+    return base.id;
   }
 
   async manifestOf(artifactId: number) {
@@ -254,11 +362,55 @@ export class ArtifactService {
   async commit(viewer: Viewer, artifactGqlId: string): Promise<ArtifactInProject> {
     const found = await this.pending(viewer, artifactGqlId);
     if (found.artifact.state === 'COMMITTED') return found;
+    const parts = await this.store.listManifestParts(found.artifact.id);
+    if (parts.length > 0) return this.commitMerged(found, parts, actorOf(viewer));
     const manifest = await this.store.findManifest(found.artifact.id);
     if (!manifest || !(await this.blobs.head(manifest.blobKey))) throw invalidInput('cannot commit: the artifact manifest was not uploaded');
     const parsed = await this.readManifest(manifest.blobKey);
+    const files = await this.filesOf(parsed.contents);
+    const artifact = await this.store.commit(found.artifact.id, files, randomBytes(10).toString('hex'), undefined, actorOf(viewer));
+    return { ...found, artifact };
+  }
+
+  /**
+   * The commit of a version built from partial manifests: its base version's entries (INCREMENTAL), then each
+   * uploaded part in the order they were created, a later entry replacing an earlier one of the same path. The
+   * merged manifest is stored as the version's own FULL manifest (what downloads read), with its digest.
+   */
+  private async commitMerged(found: ArtifactInProject, parts: ArtifactManifestPart[], actor: ChangeActor): Promise<ArtifactInProject> {
+    // A distributed writer that died before uploading its manifest contributed nothing.
+    const uploaded: ArtifactManifestPart[] = [];
+    for (const p of parts) if (await this.blobs.head(p.blobKey)) uploaded.push(p);
+    if (uploaded.length === 0) throw invalidInput('cannot commit: the artifact manifest was not uploaded');
+    const baseId = uploaded.find((p) => p.type === 'INCREMENTAL' && p.baseArtifactId !== null)?.baseArtifactId ?? null;
+    const contents = new Map<string, ManifestEntryJson>();
+    let policy: Pick<ManifestJson, 'storagePolicy' | 'storagePolicyConfig'> = { storagePolicy: 'wandb-storage-policy-v1', storagePolicyConfig: { storageLayout: 'V2' } };
+    const apply = (m: ManifestJson) => {
+      for (const [name, entry] of Object.entries(m.contents)) contents.set(name, entry);
+      if (typeof m.storagePolicy === 'string') policy = { storagePolicy: m.storagePolicy, storagePolicyConfig: m.storagePolicyConfig ?? {} };
+    };
+    if (baseId !== null) {
+      const base = await this.store.findArtifact(baseId);
+      const baseManifest = base?.state === 'COMMITTED' ? await this.store.findManifest(baseId) : null;
+      if (!baseManifest) throw new DomainError(ErrorCodes.CONFLICT, 'cannot commit: the base version of this incremental artifact was deleted');
+      apply(await this.readManifest(baseManifest.blobKey));
+    }
+    for (const p of uploaded) apply(await this.readManifest(p.blobKey));
+    const merged = Object.fromEntries(contents);
+    const files = await this.filesOf(merged);
+    const key = manifestKey(found.artifact.id, 'wandb_manifest.json');
+    const info = await this.blobs.put(key, Readable.from([Buffer.from(JSON.stringify({ version: 1, ...policy, contents: merged }))]));
+    const artifact = await this.store.commit(found.artifact.id, files, randomBytes(10).toString('hex'), {
+      digest: manifestContentsDigest(contents),
+      manifest: { artifactId: found.artifact.id, type: 'FULL', name: 'wandb_manifest.json', digest: info.md5, blobKey: key, baseArtifactId: baseId },
+    }, actor);
+    return { ...found, artifact };
+  }
+
+  /** A version's file rows from its manifest entries: safe paths, and every uploaded file stored with its declared size. */
+  private async filesOf(contents: Record<string, ManifestEntryJson>) {
     const files = [];
-    for (const [name, entry] of Object.entries(parsed.contents)) {
+    for (const [name, entry] of Object.entries(contents)) {
       if (!isSafeEntryPath(name)) throw invalidInput(`cannot commit: invalid entry path ${JSON.stringify(name)}`);
       const size = typeof entry.size === 'number' ? entry.size : 0;
       const birth = typeof entry.birthArtifactID === 'string' ? decodeGqlId(entry.birthArtifactID, 'Artifact')?.id ?? null : null;
@@ -272,11 +424,10 @@ export class ArtifactService {
       if (content.size !== null && content.size !== size) throw invalidInput(`cannot commit: file ${name} is ${content.size} bytes, the manifest says ${size}`);
       files.push({ name, digest: entry.digest, size, ref: null, birthArtifactId: birth ?? content.birthArtifactId });
     }
-    const artifact = await this.store.commit(found.artifact.id, files, randomBytes(10).toString('hex'));
-    return { ...found, artifact };
+    return files;
   }
 
-  private async readManifest(key: string): Promise<{ contents: Record<string, { digest?: unknown; size?: unknown; ref?: unknown; birthArtifactID?: unknown }> }> {
+  private async readManifest(key: string): Promise<ManifestJson> {
     const chunks: Buffer[] = [];
     for await (const c of await this.blobs.get(key)) chunks.push(c as Buffer);
     let m: unknown;
@@ -289,14 +440,15 @@ export class ArtifactService {
     if ((m as { version?: unknown })?.version !== 1 || !contents || typeof contents !== 'object' || Array.isArray(contents)) {
       throw invalidInput('cannot commit: unsupported artifact manifest (expected version 1 with contents)');
     }
-    return { contents: contents as Record<string, { digest?: unknown }> };
+    const { storagePolicy, storagePolicyConfig } = m as { storagePolicy?: unknown; storagePolicyConfig?: unknown };
+    return { storagePolicy, storagePolicyConfig, contents: contents as Record<string, ManifestEntryJson> };
   }
 
   /** useArtifact: the run consumed this version (lineage input). */
   async use(viewer: Viewer, input: { artifactID: string; entityName: string; projectName: string; runName: string; usedAs: string | null }) {
     const found = await this.byId(viewer, input.artifactID, { includePending: true });
     if (!found) throw new DomainError(ErrorCodes.NOT_FOUND, `artifact ${input.artifactID} not found`);
-    const { project } = await this.access.project(viewer, input.entityName, input.projectName);
+    const { project } = await this.access.project(viewer, input.entityName, input.projectName, 'write');
     const run = await this.meta.findRun(project.id, input.runName);
     if (!run) throw new DomainError(ErrorCodes.RUN_NOT_FOUND, `run ${input.runName} not found`);
     await this.store.recordUsage(run.id, found.artifact.id, input.usedAs);
@@ -327,6 +479,7 @@ export class ArtifactService {
   }): Promise<ArtifactInProject> {
     const found = await this.byId(viewer, gqlId);
     if (!found) throw new DomainError(ErrorCodes.NOT_FOUND, `artifact ${gqlId} not found`);
+    await this.access.require(viewer, found.entity, 'write');
     const { artifact } = found;
     if (input.metadata != null) {
       let m: unknown;
@@ -340,22 +493,29 @@ export class ArtifactService {
     for (const t of [...(input.tagsToAdd ?? []), ...(input.tagsToDelete ?? [])]) {
       if (!/^[-\w]+( +[-\w]+)*$/.test(t) || t.length > 128) throw invalidInput(`invalid tag ${JSON.stringify(t)}`);
     }
-    const patch: { description?: string | null; metadata?: string | null; ttlSeconds?: number | null } = {};
-    if (input.description !== undefined) patch.description = input.description;
-    if (input.metadata !== undefined && input.metadata !== null) patch.metadata = input.metadata;
-    // A positive TTL sets it; -1 (or any value <= 0) falls back to the inherited policy.
-    if (input.ttlDurationSeconds !== undefined && input.ttlDurationSeconds !== null) {
-      patch.ttlSeconds = input.ttlDurationSeconds > 0 ? input.ttlDurationSeconds : null;
-    }
-    const updated = await this.store.updateArtifact(artifact.id, patch);
-    await this.store.addTags(artifact.id, input.tagsToAdd ?? []);
-    await this.store.removeTags(artifact.id, input.tagsToDelete ?? []);
+    let aliasChange: { add: string[]; remove: string[] } | null = null;
     if (input.aliases) {
       for (const a of input.aliases) if (!ALIAS.test(a) || /^v\d+$/.test(a)) throw invalidInput(`invalid alias ${JSON.stringify(a)}`);
       const current = (await this.store.listAliases(artifact.id)).filter((r) => r.collectionId === artifact.sequenceId).map((r) => r.alias);
       // `latest` is the server's to move: a client's alias list neither adds nor removes it.
-      await this.store.removeAliases(artifact.sequenceId, artifact.id, current.filter((a) => a !== 'latest' && !input.aliases!.includes(a)));
-      await this.store.setAliases(artifact.sequenceId, artifact.id, input.aliases.filter((a) => a !== 'latest'));
+      aliasChange = {
+        add: [...new Set(input.aliases)].filter((a) => a !== 'latest' && !current.includes(a)),
+        remove: current.filter((a) => a !== 'latest' && !input.aliases!.includes(a)),
+      };
+      // Before any change, so a refused alias leaves description, tags and aliases as they were.
+      await this.protection.requireMayChange(viewer, found, [...aliasChange.add, ...aliasChange.remove]);
+    }
+    const patch: { description?: string | null; metadata?: string | null; ttl?: TtlSetting } = {};
+    if (input.description !== undefined) patch.description = input.description;
+    if (input.metadata !== undefined && input.metadata !== null) patch.metadata = input.metadata;
+    // null: the SDK left the TTL alone. Otherwise positive sets it, -1 inherits, -2 means never expire.
+    if (input.ttlDurationSeconds !== undefined && input.ttlDurationSeconds !== null) patch.ttl = ttlFromWire(input.ttlDurationSeconds);
+    const updated = await this.store.updateArtifact(artifact.id, patch);
+    await this.store.addTags(artifact.id, input.tagsToAdd ?? []);
+    await this.store.removeTags(artifact.id, input.tagsToDelete ?? []);
+    if (aliasChange) {
+      await this.store.removeAliases(artifact.sequenceId, artifact.id, aliasChange.remove, actorOf(viewer));
+      await this.store.setAliases(artifact.sequenceId, artifact.id, aliasChange.add, actorOf(viewer));
     }
     return { ...found, artifact: updated };
   }
@@ -364,14 +524,24 @@ export class ArtifactService {
   async changeAliases(viewer: Viewer, gqlId: string, aliases: { alias: string; artifactCollectionName: string; entityName: string; projectName: string }[], remove: boolean) {
     const found = await this.byId(viewer, gqlId);
     if (!found) throw new DomainError(ErrorCodes.NOT_FOUND, `artifact ${gqlId} not found`);
+    // Every alias is checked (validity, access, protection) before any changes: a refusal changes nothing.
+    const changes: { collectionId: number; alias: string }[] = [];
     for (const a of aliases) {
       if (!ALIAS.test(a.alias) || /^v\d+$/.test(a.alias) || a.alias === 'latest') throw invalidInput(`invalid alias ${JSON.stringify(a.alias)}`);
-      const { project } = await this.access.project(viewer, a.entityName, a.projectName);
+      const { entity, project } = await this.access.project(viewer, a.entityName, a.projectName, 'write');
       const collection = await this.store.findCollection(project.id, a.artifactCollectionName);
       const member = collection && (await this.store.membershipsOf(found.artifact.id)).some((m) => m.collectionId === collection.id);
       if (!collection || !member) throw new DomainError(ErrorCodes.NOT_FOUND, `artifact is not in collection ${a.artifactCollectionName}`);
-      if (remove) await this.store.removeAliases(collection.id, found.artifact.id, [a.alias]);
-      else await this.store.setAliases(collection.id, found.artifact.id, [a.alias]);
+      const holder = await this.store.findMembership(collection.id, { alias: a.alias });
+      const pointsHere = holder?.artifact.id === found.artifact.id;
+      // Adding an alias where it already points, or removing one that points elsewhere, changes nothing.
+      if (remove ? !pointsHere : pointsHere) continue;
+      await this.protection.requireMayChange(viewer, { entity, project }, [a.alias]);
+      changes.push({ collectionId: collection.id, alias: a.alias });
+    }
+    for (const c of changes) {
+      if (remove) await this.store.removeAliases(c.collectionId, found.artifact.id, [c.alias], actorOf(viewer));
+      else await this.store.setAliases(c.collectionId, found.artifact.id, [c.alias], actorOf(viewer));
     }
   }
 
@@ -379,12 +549,82 @@ export class ArtifactService {
   async delete(viewer: Viewer, gqlId: string, deleteAliases: boolean): Promise<ArtifactInProject> {
     const found = await this.byId(viewer, gqlId, { includePending: true });
     if (!found) throw new DomainError(ErrorCodes.NOT_FOUND, `artifact ${gqlId} not found`);
-    const aliases = (await this.store.listAliases(found.artifact.id)).map((a) => a.alias);
+    await this.access.require(viewer, found.entity, 'write');
+    const records = await this.store.listAliases(found.artifact.id);
+    const aliases = records.map((a) => a.alias);
     if (aliases.length > 0 && !deleteAliases) {
       throw new DomainError(ErrorCodes.CONFLICT, `cannot delete an artifact with aliases (${aliases.join(', ')}): pass delete_aliases=True`);
     }
-    await this.store.markDeleted(found.artifact.id);
+    // Deleting the version removes its aliases everywhere, protected ones in registries included.
+    for (const collectionId of new Set(records.map((r) => r.collectionId))) {
+      const collection = await this.store.findCollectionById(collectionId);
+      const project = collection ? await this.meta.findProjectById(collection.projectId) : null;
+      const entity = project ? await this.meta.findEntityById(project.entityId) : null;
+      if (project && entity) {
+        await this.protection.requireMayChange(viewer, { entity, project }, records.filter((r) => r.collectionId === collectionId).map((r) => r.alias));
+      }
+    }
+    await this.store.markDeleted(found.artifact.id, actorOf(viewer));
     return found;
+  }
+
+  /** A sequence by its GraphQL id, for a viewer who may write to its project (else NOT_FOUND / FORBIDDEN). */
+  private async writableSequence(viewer: Viewer, gqlId: string) {
+    const ref = decodeGqlId(gqlId, 'ArtifactSequence');
+    const collection = ref ? await this.store.findCollectionById(ref.id) : null;
+    const project = collection ? await this.meta.findProjectById(collection.projectId) : null;
+    const entity = project ? await this.meta.findEntityById(project.entityId) : null;
+    if (!collection || collection.kind !== 'sequence' || !project || !entity || !(await this.access.canAccessEntity(viewer, entity))) {
+      throw new DomainError(ErrorCodes.NOT_FOUND, `artifact sequence ${gqlId} not found`);
+    }
+    await this.access.require(viewer, entity, 'write');
+    return { collection, project, entity };
+  }
+
+  /** updateArtifactSequence: a new name and/or description for a collection of logged versions. */
+  async updateSequence(viewer: Viewer, gqlId: string, patch: { name?: string; description?: string | null }) {
+    const found = await this.writableSequence(viewer, gqlId);
+    if (patch.name !== undefined && !NAME.test(patch.name)) {
+      throw invalidInput(`invalid artifact name ${JSON.stringify(patch.name)}: use letters, digits, '-', '_', '.'`);
+    }
+    return { ...found, collection: await this.store.updateCollection(found.collection.id, patch) };
+  }
+
+  /** moveArtifactSequence: the collection and all its versions get another type (created when new). */
+  async moveSequence(viewer: Viewer, gqlId: string, typeName: string) {
+    const found = await this.writableSequence(viewer, gqlId);
+    if (!NAME.test(typeName)) throw invalidInput(`invalid artifact type ${JSON.stringify(typeName)}`);
+    const current = await this.store.findTypeById(found.collection.typeId);
+    // `wandb-*` types belong to the SDK's internal artifacts (run tables, jobs, ...): never a target or a source.
+    if (typeName.startsWith(RESERVED_TYPE_PREFIX)) throw invalidInput(`artifact type ${typeName} is reserved for internal use`);
+    if (current?.name.startsWith(RESERVED_TYPE_PREFIX)) throw invalidInput(`the current type ${current.name} is an internal type and cannot be changed`);
+    const type = await this.store.ensureType(found.project.id, typeName);
+    if (type.id === found.collection.typeId) return found;
+    return { ...found, collection: await this.store.moveCollection(found.collection.id, type.id) };
+  }
+
+  /**
+   * deleteArtifactSequence: each version is deleted as `artifact.delete(delete_aliases=True)` deletes one
+   * (restorable for the grace period, then purged by the retention job), then the sequence is hidden.
+   */
+  async deleteSequence(viewer: Viewer, gqlId: string) {
+    const found = await this.writableSequence(viewer, gqlId);
+    for (const v of await this.store.listVersions(found.collection.id, 0, 1_000_000)) {
+      await this.delete(viewer, encodeGqlId('Artifact', v.artifact.id), true);
+    }
+    await this.store.markCollectionDeleted(found.collection.id);
+    return found;
+  }
+
+  /** createArtifactCollectionTagAssignments / deleteArtifactCollectionTagAssignments, by collection name. */
+  async changeCollectionTags(viewer: Viewer, input: { entityName: string; projectName: string; collectionName: string; tags: string[] }, remove: boolean) {
+    for (const t of input.tags) if (!TAG.test(t) || t.length > 128) throw invalidInput(`invalid tag ${JSON.stringify(t)}`);
+    const { project } = await this.access.project(viewer, input.entityName, input.projectName, 'write');
+    const collection = await this.store.findCollection(project.id, input.collectionName);
+    if (!collection) throw new DomainError(ErrorCodes.NOT_FOUND, `artifact collection ${input.collectionName} not found`);
+    if (remove) await this.store.removeCollectionTags(collection.id, input.tags);
+    else await this.store.addCollectionTags(collection.id, input.tags);
+    return { collectionId: collection.id, names: await this.store.listCollectionTags(collection.id) };
   }
 
   async storageUsage(viewer: Viewer, entityName: string, projectName: string) {

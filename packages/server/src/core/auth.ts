@@ -11,7 +11,8 @@ export const hashApiKey = (key: string) => createHash('sha256').update(key, 'utf
 /** `local-<40 hex>`: the SDK splits on the first '-' and wants ≥ 40 [\w-] chars after it (protocol §1.2). */
 export const generateApiKey = () => `local-${randomBytes(20).toString('hex')}`;
 
-const USERNAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+/** Users, teams and org entities share one namespace and these name rules. */
+export const ENTITY_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
 /** Parses `Authorization: Basic base64(api:KEY)` (or `Bearer KEY`); returns the key or null. */
 export function apiKeyFromAuthorization(header: string | undefined): string | null {
@@ -41,14 +42,16 @@ export class AuthService {
     return { user };
   }
 
-  async createUser(input: { username: string; email?: string | null; admin?: boolean }): Promise<User> {
-    if (!USERNAME.test(input.username)) {
+  async createUser(input: { username: string; email?: string | null; admin?: boolean; serviceAccount?: boolean }): Promise<User> {
+    if (!ENTITY_NAME.test(input.username)) {
       throw invalidInput(`invalid username ${JSON.stringify(input.username)}: use letters, digits, '_', '.', '-'`);
     }
     if (await this.meta.findEntityByName(input.username)) {
       throw new DomainError(ErrorCodes.ALREADY_EXISTS, `the name ${input.username} is already taken`);
     }
-    return this.meta.createUser({ username: input.username, email: input.email ?? null, admin: input.admin ?? false });
+    return this.meta.createUser({
+      username: input.username, email: input.email ?? null, admin: input.admin ?? false, serviceAccount: input.serviceAccount ?? false,
+    });
   }
 
   async getUser(username: string): Promise<User> {

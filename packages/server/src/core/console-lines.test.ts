@@ -30,6 +30,13 @@ describe('parseConsoleLine', () => {
     expect(parseConsoleLine('', false)).toEqual({ level: 'info', ts: null, label: null, text: '' });
   });
 
+  it('drops the newline that the Python sender ends each line with', () => {
+    const ts = '2020-08-25T20:38:36.895321';
+    expect(parseConsoleLine(`${ts} line 3\n`, false)).toEqual({ level: 'info', ts, label: null, text: 'line 3' });
+    expect(parseConsoleLine(`ERROR ${ts} boom\r\n`, false)).toEqual({ level: 'error', ts, label: null, text: 'boom' });
+    expect(parseConsoleLine('untimed\n', false).text).toBe('untimed');
+  });
+
   it('reads structured JSON lines', () => {
     const raw = JSON.stringify({ level: 'error', ts: TS, label: 'rank0', content: 'oops' });
     expect(parseConsoleLine(raw, true)).toEqual({ level: 'error', ts: TS, label: 'rank0', text: 'oops' });

@@ -23,8 +23,10 @@ export function parseConsoleLine(raw: string, withLabel: boolean): Omit<ConsoleL
       // not structured: fall through to the plain format
     }
   }
-  const m = PLAIN.exec(raw);
-  if (!m) return { level: 'info', ts: null, label: null, text: raw };
+  // The Python sender (wandb sync up to SDK 0.29, SDKs before wandb-core) ends each line with its newline.
+  const line = raw.endsWith('\n') ? raw.slice(0, raw.endsWith('\r\n') ? -2 : -1) : raw;
+  const m = PLAIN.exec(line);
+  if (!m) return { level: 'info', ts: null, label: null, text: line };
   const [, error, ts, label, rest] = m;
   if (label !== undefined && !withLabel) {
     return { level: error ? 'error' : 'info', ts: ts!, label: null, text: `[${label}]${rest !== undefined ? ` ${rest}` : ''}` };

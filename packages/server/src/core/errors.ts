@@ -15,6 +15,8 @@ export const ErrorCodes = {
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   CONFLICT: 'CONFLICT',
   RUN_DELETED: 'RUN_DELETED',
+  /** A registry's protected alias (staging, production, …) changed by someone who is not a registry admin. */
+  PROTECTED_ALIAS: 'PROTECTED_ALIAS',
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 

@@ -35,7 +35,7 @@ export class FileStreamService {
   ) {}
 
   async ingest(viewer: Viewer, target: FileStreamTarget, body: FileStreamRequest, writer: string): Promise<{ stopped: boolean }> {
-    const found = await this.runs.find(viewer, target.entity, target.project, target.run);
+    const found = await this.runs.find(viewer, target.entity, target.project, target.run, 'write');
     if (!found) throw new DomainError(ErrorCodes.RUN_NOT_FOUND, `run ${target.entity}/${target.project}/${target.run} not found`);
     const { run } = found;
     const files = body.files ?? {};

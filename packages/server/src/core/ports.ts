@@ -1,14 +1,26 @@
 import type { Readable } from 'node:stream';
-import type { EntityId, ProjectId, RunId, StepBucketPlan, Summary, UserId } from '@cairn/shared';
+import type { Brand, EntityId, ProjectId, RunId, StepBucketPlan, Summary, UserId } from '@cairn/shared';
 
 // ---------- MetaStore: users, keys, entities, projects, runs, run files ----------
 
 export type EntityType = 'user' | 'team' | 'organization';
-export interface Entity { id: EntityId; name: string; type: EntityType; createdAt: Date }
+export type OrganizationId = Brand<number, 'OrganizationId'>;
+/**
+ * A namespace that owns projects. `orgId`: for a team, the organization it belongs to; for an org entity, its
+ * organization; for a personal entity, the one organization it belongs to (if any).
+ */
+export interface Entity { id: EntityId; name: string; type: EntityType; createdAt: Date; orgId: OrganizationId | null }
 export interface User {
   id: UserId; username: string; email: string | null; admin: boolean; entityId: EntityId;
   createdAt: Date; deletedAt: Date | null;
+  /** A non-human user (CI, automation): signs in with API keys only and belongs to a team. */
+  serviceAccount: boolean;
 }
+/** Roles on an organization or a team: admins manage members; members read and write; viewers only read. */
+export type Role = 'admin' | 'member' | 'viewer';
+export const ROLES: readonly Role[] = ['admin', 'member', 'viewer'];
+export interface Organization { id: OrganizationId; name: string; entityId: EntityId; createdAt: Date }
+export interface Member { user: User; role: Role }
 export interface ApiKeyRecord {
   id: number; userId: UserId; keyHash: string; prefix: string; name: string | null;
   createdAt: Date; revokedAt: Date | null;
@@ -76,13 +88,19 @@ export type FieldRef =
 export type Scalar = string | number | boolean | null;
 export type CompareOp = 'eq' | 'ne' | 'gt' | 'gte' | 'lt' | 'lte';
 
-export type FilterNode =
-  | { type: 'and' | 'or' | 'nor'; children: FilterNode[] }
-  | { type: 'not'; child: FilterNode }
-  | { type: 'compare'; field: FieldRef; op: CompareOp; value: Scalar }
-  | { type: 'in'; field: FieldRef; values: Scalar[]; negate: boolean }
-  | { type: 'exists'; field: FieldRef; exists: boolean }
-  | { type: 'regex'; field: FieldRef; pattern: string; caseInsensitive: boolean }
+/**
+ * A parsed MongoDB-style filter over fields of type F (run fields by default; registries use their own field
+ * type). `contains`: the string holds the substring (for a list: some element does); `all`: a list holds every value.
+ */
+export type FilterNode<F = FieldRef> =
+  | { type: 'and' | 'or' | 'nor'; children: FilterNode<F>[] }
+  | { type: 'not'; child: FilterNode<F> }
+  | { type: 'compare'; field: F; op: CompareOp; value: Scalar }
+  | { type: 'in'; field: F; values: Scalar[]; negate: boolean }
+  | { type: 'exists'; field: F; exists: boolean }
+  | { type: 'regex'; field: F; pattern: string; caseInsensitive: boolean }
+  | { type: 'contains'; field: F; value: string }
+  | { type: 'all'; field: F; values: Scalar[] }
   | { type: 'true' };
 
 export interface RunOrder { field: FieldRef; descending: boolean }
@@ -97,13 +115,44 @@ export interface MetaStore {
   findUserByUsername(username: string): Promise<User | null>;
   findUserById(id: UserId): Promise<User | null>;
   /** Creates the user and its personal entity (same name) atomically. */
-  createUser(input: { username: string; email: string | null; admin: boolean }): Promise<User>;
+  createUser(input: { username: string; email: string | null; admin: boolean; serviceAccount?: boolean }): Promise<User>;
+  /** A live (not deleted) user by email, compared case-insensitively; null when none or several match. */
+  findUserByEmail(email: string): Promise<User | null>;
   deleteUser(id: UserId): Promise<void>;
   countUsers(): Promise<number>;
-  /** Entities the user can write to as a member: their own and their teams' (W&B's `viewer.teams`). */
+  /** The user's own entity and the teams they belong to, any role (W&B's `viewer.teams`). */
   listTeamsOfUser(userId: UserId): Promise<Entity[]>;
-  addMember(entityId: EntityId, userId: UserId, role: string): Promise<void>;
+  /** Adds the member or changes its role. */
+  addMember(entityId: EntityId, userId: UserId, role: Role): Promise<void>;
   isMember(entityId: EntityId, userId: UserId): Promise<boolean>;
+  /** The user's role on an entity (a team, an org entity, a personal entity), or null when not a member. */
+  roleOf(entityId: EntityId, userId: UserId): Promise<Role | null>;
+  /** False when the user was not a member. */
+  removeMember(entityId: EntityId, userId: UserId): Promise<boolean>;
+  /** Members with their roles, in the order they joined (the SDK takes the last as the newest); deleted users left out. */
+  listMembers(entityId: EntityId): Promise<Member[]>;
+  // organizations and teams
+  /** Creates the organization and its org entity (named entityName) atomically. */
+  createOrganization(input: { name: string; entityName: string }): Promise<Organization>;
+  findOrganizationByName(name: string): Promise<Organization | null>;
+  findOrganizationById(id: OrganizationId): Promise<Organization | null>;
+  listOrganizations(): Promise<Organization[]>;
+  /** Organizations whose org entity has the user as a member, by name. */
+  listOrganizationsOfUser(userId: UserId): Promise<Organization[]>;
+  /** Creates a team entity inside an organization. */
+  createTeam(name: string, orgId: OrganizationId): Promise<Entity>;
+  listTeamsOfOrganization(orgId: OrganizationId): Promise<Entity[]>;
+  /** Points an entity at an organization (null: none); for personal entities. */
+  setEntityOrganization(entityId: EntityId, orgId: OrganizationId | null): Promise<void>;
+  /**
+   * Removes a team (or, for an organization, the org with its org entity and teams) with their memberships.
+   * Refused with 'has-projects' while any of those entities owns a project: runs and artifacts are never dropped
+   * as a side effect.
+   */
+  deleteTeam(entityId: EntityId): Promise<'deleted' | 'has-projects'>;
+  deleteOrganization(id: OrganizationId): Promise<'deleted' | 'has-projects'>;
+  /** Bytes stored for an entity: its run files and its live artifact versions. */
+  storageBytes(entityId: EntityId): Promise<number>;
   // api keys
   insertApiKey(input: { userId: UserId; keyHash: string; prefix: string; name: string | null }): Promise<ApiKeyRecord>;
   findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | null>;
@@ -151,7 +200,9 @@ export interface ArtifactCollection {
 }
 export interface Artifact {
   id: number; projectId: ProjectId; sequenceId: number; typeId: number; state: ArtifactState; digest: string;
-  description: string | null; metadata: string | null; ttlSeconds: number | null; historyStep: number | null;
+  description: string | null; metadata: string | null; historyStep: number | null;
+  /** The version's own TTL (null: never expires) unless ttlInherited, when its collection's or project's default applies. */
+  ttlSeconds: number | null; ttlInherited: boolean;
   versionIndex: number | null; commitHash: string | null; size: number; fileCount: number;
   createdByRunId: RunId | null; clientId: string | null; distributedId: string | null; requestedAliases: string[];
   createdAt: Date; updatedAt: Date;
@@ -163,12 +214,36 @@ export interface ArtifactFileEntry {
 export interface ArtifactManifestRecord {
   artifactId: number; type: string; name: string; digest: string; blobKey: string; baseArtifactId: number | null;
 }
+/**
+ * A partial manifest of a pending version: INCREMENTAL (entries added to or changed in its base version) or
+ * PATCH (one distributed writer's entries). The commit merges them, in id order, into the version's manifest.
+ */
+export interface ArtifactManifestPart {
+  id: number; artifactId: number; type: string; name: string; digest: string; blobKey: string; baseArtifactId: number | null;
+}
 export interface ContentObject { md5Hex: string; size: number | null; birthArtifactId: number; stored: boolean }
+/** The manifest a commit made by merging partial manifests, and the digest of its contents (same transaction). */
+export interface MergedManifest { digest: string; manifest: ArtifactManifestRecord }
 export interface NewArtifact {
   projectId: ProjectId; sequenceId: number; typeId: number; digest: string; description: string | null;
-  metadata: string | null; ttlSeconds: number | null; historyStep: number | null; createdByRunId: RunId | null;
+  metadata: string | null; ttlSeconds: number | null; ttlInherited: boolean; historyStep: number | null; createdByRunId: RunId | null;
   clientId: string | null; distributedId: string | null; requestedAliases: string[]; tags: string[];
 }
+/** Default TTLs at one level: seconds, 0 = "never expire" (overrides a wider default), null = none set here. */
+export interface TtlDefaults { project: number | null; collection: number | null }
+/** What the fallback download route may serve: bytes held by a live version in this scope. */
+export type ContentScope = { artifactId: number } | { collectionId: number } | { entityId: EntityId };
+/** Artifact storage of one collection (or, with collection null, a whole project) for /metrics. */
+export interface StorageReportRow {
+  entity: string; project: string; collection: string | null; logicalBytes: number; storedBytes: number; versions: number;
+}
+
+/**
+ * Who changes a collection's aliases or members, recorded in the promotion history (core/promotion-ports.ts)
+ * in the same transaction as the change. userId null: the operator or a background job (username says which).
+ */
+export interface ChangeActor { userId: UserId | null; username: string }
+export const SYSTEM_ACTOR: ChangeActor = { userId: null, username: 'system' };
 
 export interface ArtifactStore {
   ensureType(projectId: ProjectId, name: string): Promise<ArtifactType>;
@@ -183,10 +258,22 @@ export interface ArtifactStore {
   findArtifact(id: number): Promise<Artifact | null>;
   findArtifactByClientId(clientId: string): Promise<Artifact | null>;
   findCommittedByDigest(sequenceId: number, digest: string): Promise<Artifact | null>;
-  findPendingByDistributedId(sequenceId: number, distributedId: string): Promise<Artifact | null>;
+  /** The newest pending or committed version of the sequence made under this distributed id. */
+  findDistributed(sequenceId: number, distributedId: string): Promise<Artifact | null>;
+  /**
+   * A new pending version. With a distributed id that a pending version of the sequence already holds (a
+   * writer that raced this one), that version is joined instead (see joinDistributed) and returned.
+   */
   insertArtifact(input: NewArtifact): Promise<Artifact>;
+  /** Another distributed writer joins a pending version: its requested aliases and tags are added. */
+  joinDistributed(artifactId: number, aliases: string[], tags: string[]): Promise<Artifact>;
   upsertManifest(record: ArtifactManifestRecord): Promise<void>;
   findManifest(artifactId: number): Promise<ArtifactManifestRecord | null>;
+  insertManifestPart(part: Omit<ArtifactManifestPart, 'id'>): Promise<ArtifactManifestPart>;
+  findManifestPart(id: number): Promise<ArtifactManifestPart | null>;
+  updateManifestPartDigest(id: number, digest: string): Promise<void>;
+  /** A version's partial manifests, oldest first (the order they merge in). */
+  listManifestParts(artifactId: number): Promise<ArtifactManifestPart[]>;
   /** The content object for these bytes, recording `birthArtifactId` as its first owner when new. */
   claimContent(md5Hex: string, birthArtifactId: number): Promise<ContentObject>;
   findContent(md5Hex: string): Promise<ContentObject | null>;
@@ -195,10 +282,10 @@ export interface ArtifactStore {
    * Commits a pending artifact atomically: next version index in its sequence, files, `latest` and the
    * requested aliases moved to it, state COMMITTED.
    */
-  commit(artifactId: number, files: Omit<ArtifactFileEntry, 'artifactId'>[], commitHash: string): Promise<Artifact>;
+  commit(artifactId: number, files: Omit<ArtifactFileEntry, 'artifactId'>[], commitHash: string, merged?: MergedManifest, actor?: ChangeActor): Promise<Artifact>;
   /** Points aliases of a collection at an artifact (an alias is unique in its collection: it moves). */
-  setAliases(collectionId: number, artifactId: number, aliases: string[]): Promise<void>;
-  removeAliases(collectionId: number, artifactId: number, aliases: string[]): Promise<void>;
+  setAliases(collectionId: number, artifactId: number, aliases: string[], actor: ChangeActor): Promise<void>;
+  removeAliases(collectionId: number, artifactId: number, aliases: string[], actor: ChangeActor): Promise<void>;
   listAliases(artifactId: number): Promise<ArtifactAliasRecord[]>;
   listTags(artifactId: number): Promise<string[]>;
   /** The member of a collection by version index or alias, with its version index there. */
@@ -208,22 +295,42 @@ export interface ArtifactStore {
   listFiles(artifactId: number, opts: { names?: string[]; offset: number; limit: number }): Promise<ArtifactFileEntry[]>;
   countFiles(artifactId: number, names?: string[]): Promise<number>;
   recordUsage(runId: RunId, artifactId: number, usedAs: string | null): Promise<void>;
+  /** The run logged this existing version (its content deduplicated to it): one of the run's outputs. */
+  recordOutput(runId: RunId, artifactId: number): Promise<void>;
+  /** Committed versions the run created or logged (recordOutput), oldest first. */
   listOutputs(runId: RunId): Promise<Artifact[]>;
   listInputs(runId: RunId): Promise<Artifact[]>;
   usedBy(artifactId: number): Promise<RunId[]>;
-  updateArtifact(id: number, patch: { description?: string | null; metadata?: string | null; ttlSeconds?: number | null }): Promise<Artifact>;
+  updateArtifact(id: number, patch: { description?: string | null; metadata?: string | null; ttl?: { seconds: number | null; inherited: boolean } }): Promise<Artifact>;
   addTags(artifactId: number, tags: string[]): Promise<void>;
   removeTags(artifactId: number, tags: string[]): Promise<void>;
   /** Soft delete: the version disappears from every read; its bytes stay until the purge job. */
-  markDeleted(artifactId: number): Promise<void>;
+  markDeleted(artifactId: number, actor?: ChangeActor): Promise<void>;
   listProjectCollections(projectId: ProjectId): Promise<ArtifactCollection[]>;
+  /** Renames and/or describes a collection; CONFLICT when the new name is taken in its project. */
+  updateCollection(id: number, patch: { name?: string; description?: string | null }): Promise<ArtifactCollection>;
+  /** Gives a collection and every version in it (they share its type) another type of the same project. */
+  moveCollection(id: number, typeId: number): Promise<ArtifactCollection>;
+  /** Hides a sequence (its versions are deleted first); logging under its name or restoring a version revives it. */
+  markCollectionDeleted(collectionId: number): Promise<void>;
+  listCollectionTags(collectionId: number): Promise<string[]>;
+  addCollectionTags(collectionId: number, tags: string[]): Promise<void>;
+  removeCollectionTags(collectionId: number, tags: string[]): Promise<void>;
   /** Committed versions whose TTL ran out by `now` (epoch ms), never registry-linked ones. */
   findExpired(now: number, limit: number): Promise<Artifact[]>;
   softDelete(artifactId: number, now: number): Promise<void>;
   restore(artifactId: number): Promise<boolean>;
   findPurgeable(deletedBefore: number, limit: number): Promise<Artifact[]>;
   purge(artifactId: number): Promise<string[]>;
-  storageUsage(projectId: ProjectId): Promise<{ logicalBytes: number; storedBytes: number; collections: { name: string; logicalBytes: number; versions: number }[] }>;
+  storageUsage(projectId: ProjectId): Promise<{ logicalBytes: number; storedBytes: number; collections: { name: string; logicalBytes: number; storedBytes: number; versions: number }[] }>;
+  /** Every project's and collection's storage at once (live versions only), for /metrics. */
+  storageReport(): Promise<StorageReportRow[]>;
+  /** The defaults a version of this collection would inherit. */
+  ttlDefaults(projectId: ProjectId, collectionId: number): Promise<TtlDefaults>;
+  /** Sets (seconds; 0 = never expire) or removes (null) the default of a project (collectionId 0) or collection. */
+  setTtlDefault(projectId: ProjectId, collectionId: number, seconds: number | null): Promise<void>;
+  /** Size of the content with this entry digest (base64 MD5) when a live version in `scope` lists it, else null. */
+  contentHeld(digest: string, scope: ContentScope): Promise<{ size: number } | null>;
 }
 
 // ---------- HistoryStore: metric rows, system metrics, console lines ----------
@@ -288,4 +395,32 @@ export interface BlobStore {
   delete(key: string): Promise<void>;
   list(prefix: string): AsyncIterable<string>;
   close(): Promise<void>;
+  /**
+   * Only where the backend has URLs of its own (S3): an absolute URL that a client uses straight against the
+   * object store, without Cairn in the data path. Absent = Cairn serves its own signed URLs (http/storage-routes).
+   */
+  presignedUrl?(key: string, method: 'GET' | 'PUT', expiresSec: number, opts?: PresignOptions): Promise<string>;
+  /** Only where the backend has them: multipart uploads whose parts go straight to the object store. */
+  multipart?: BlobMultipart;
+}
+
+export interface PresignOptions {
+  /** PUT: base64 MD5 the body must have; the store refuses other bytes (the client must send Content-MD5). */
+  contentMd5?: string;
+  /** GET: the file name a browser saves the download as. */
+  downloadName?: string;
+}
+
+export interface BlobMultipart {
+  /**
+   * Opens an upload to `key`. `md5` (base64) is the whole object's, recorded for head(): the store checks each
+   * part (see partUrl) but cannot check the joined object without reading it back.
+   */
+  start(key: string, md5: string): Promise<string /* uploadId */>;
+  /** A presigned PUT for one part (1..10000); with `contentMd5` the store checks the part's bytes. */
+  partUrl(key: string, uploadId: string, partNumber: number, expiresSec: number, opts?: { contentMd5?: string }): Promise<string>;
+  /** Joins the parts (ETags as the store returned them) into the object; the object appears only now. */
+  complete(key: string, uploadId: string, parts: { partNumber: number; etag: string }[]): Promise<BlobInfo>;
+  /** Drops the upload and its parts; a no-op when it is already gone. */
+  abort(key: string, uploadId: string): Promise<void>;
 }

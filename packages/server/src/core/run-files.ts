@@ -36,7 +36,7 @@ export class RunFileService {
 
   /** `createRunFiles`: one signed PUT URL per requested file, in request order (protocol §5.1). */
   async createUploadUrls(viewer: Viewer, entity: string, project: string, runName: string, names: string[]) {
-    const { run } = await this.runs.get(viewer, entity, project, runName);
+    const { run } = await this.runs.get(viewer, entity, project, runName, 'write');
     return {
       runId: run.id,
       files: names.map((name) => ({
@@ -48,7 +48,7 @@ export class RunFileService {
   }
 
   async markUploaded(viewer: Viewer, entity: string, project: string, runName: string, names: string[]) {
-    const { run } = await this.runs.get(viewer, entity, project, runName);
+    const { run } = await this.runs.get(viewer, entity, project, runName, 'write');
     await this.meta.markRunFilesUploaded(run.id, names);
   }
 

@@ -49,6 +49,15 @@ function scalar(v: unknown, where: string): Scalar {
 }
 
 export function parseRunFilter(json: string | null | undefined): FilterNode {
+  return parseMongoFilter(json, parseFieldRef);
+}
+
+/**
+ * The one MongoDB-style filter parser: runs, registries, collections and versions share it and differ only in
+ * `resolveField`, which maps a field name to that domain's field reference (and refuses unknown ones).
+ * Operators: $and $or $nor $not $eq $ne $gt $gte $lt $lte $in $nin $exists $regex(+$options) $contains $all.
+ */
+export function parseMongoFilter<F>(json: string | null | undefined, resolveField: (name: string) => F): FilterNode<F> {
   if (json === null || json === undefined || json.trim() === '') return { type: 'true' };
   let raw: unknown;
   try {
@@ -57,10 +66,10 @@ export function parseRunFilter(json: string | null | undefined): FilterNode {
     throw invalidInput('filters is not valid JSON');
   }
   let nodes = 0;
-  const parseDoc = (doc: unknown, depth: number): FilterNode => {
+  const parseDoc = (doc: unknown, depth: number): FilterNode<F> => {
     if (depth > MAX_DEPTH) throw invalidInput('filters are nested too deeply');
     if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw invalidInput('a filter must be a JSON object');
-    const parts: FilterNode[] = [];
+    const parts: FilterNode<F>[] = [];
     for (const [k, v] of Object.entries(doc)) {
       if (++nodes > MAX_NODES) throw invalidInput('filters are too large');
       if (k === '$and' || k === '$or' || k === '$nor') {
@@ -71,16 +80,16 @@ export function parseRunFilter(json: string | null | undefined): FilterNode {
       } else if (k.startsWith('$')) {
         throw invalidInput(`unknown filter operator ${JSON.stringify(k)}`);
       } else {
-        parts.push(parseCondition(parseFieldRef(k), v, depth + 1));
+        parts.push(parseCondition(resolveField(k), v, depth + 1));
       }
     }
     if (parts.length === 0) return { type: 'true' };
     return parts.length === 1 ? parts[0]! : { type: 'and', children: parts };
   };
-  const parseCondition = (field: FieldRef, v: unknown, depth: number): FilterNode => {
+  const parseCondition = (field: F, v: unknown, depth: number): FilterNode<F> => {
     const isOps = v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).some((k) => k.startsWith('$'));
     if (!isOps) return { type: 'compare', field, op: 'eq', value: scalar(v, 'filter value') };
-    const parts: FilterNode[] = [];
+    const parts: FilterNode<F>[] = [];
     for (const [op, arg] of Object.entries(v as Record<string, unknown>)) {
       if (++nodes > MAX_NODES) throw invalidInput('filters are too large');
       switch (op) {
@@ -100,6 +109,14 @@ export function parseRunFilter(json: string | null | undefined): FilterNode {
           parts.push({ type: 'regex', field, pattern: checkRegex(arg), caseInsensitive: typeof flags === 'string' && flags.includes('i') });
           break;
         }
+        case '$contains':
+          if (typeof arg !== 'string' || arg.length > MAX_REGEX_LENGTH) throw invalidInput(`$contains needs a string of at most ${MAX_REGEX_LENGTH} characters`);
+          parts.push({ type: 'contains', field, value: arg });
+          break;
+        case '$all':
+          if (!Array.isArray(arg) || arg.length === 0 || arg.length > 100) throw invalidInput('$all needs an array of 1 to 100 values');
+          parts.push({ type: 'all', field, values: arg.map((a) => scalar(a, op)) });
+          break;
         case '$options':
           break;
         case '$not':

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { decodeGqlId, parseExtendedJson, type RunId } from '@cairn/shared';
-import type { AccessPolicy } from './access.js';
+import type { AccessMode, AccessPolicy } from './access.js';
 import type { Viewer } from './auth.js';
 import { DomainError, ErrorCodes, invalidInput } from './errors.js';
 import { assertJsonDepth } from './json-depth.js';
@@ -33,7 +33,12 @@ export interface UpsertRunInput {
 export interface RunInProject { run: Run; project: Project; entity: Entity }
 
 const RUN_STATES: readonly RunState[] = ['running', 'finished', 'failed', 'crashed', 'killed', 'preempting', 'preempted', 'pending'];
-const RUN_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
+/**
+ * Run ids: printable ASCII without spaces, up to 128. Left out: the SDK's reserved characters :;,#?/'
+ * (wandb_settings.validate_run_id), and backslash, %, double quote, < > and backtick, which would need
+ * escaping in URLs or pages.
+ */
+const RUN_NAME = /^[^\s:;,#?/'\\%"<>`\x00-\x1f\x7f-\uffff]{1,128}$/;
 const PROJECT_NAME = /^[^/\\#?%:\0]{1,128}$/;
 export const DEFAULT_PROJECT = 'uncategorized';
 
@@ -76,16 +81,16 @@ export class RunService {
   async upsert(viewer: Viewer, input: UpsertRunInput, opts: { sharedMode?: boolean } = {}): Promise<RunInProject & { inserted: boolean }> {
     const patch = this.patchFrom(input);
     if (input.id) {
-      const found = await this.byStorageId(viewer, input.id);
+      const found = await this.byStorageId(viewer, input.id, 'write');
       if (patch.config !== undefined && opts.sharedMode) patch.config = mergeJsonObjects(found.run.config, patch.config);
       const run = Object.keys(patch).length > 0 ? await this.meta.updateRun(found.run.id, patch) : found.run;
       return { ...found, run, inserted: false };
     }
-    const entity = await this.access.entity(viewer, input.entity);
+    const entity = await this.access.entity(viewer, input.entity, 'write');
     const projectName = input.project || DEFAULT_PROJECT;
     if (!PROJECT_NAME.test(projectName)) throw invalidInput(`invalid project name ${JSON.stringify(projectName)}`);
     const name = input.name || randomBytes(4).toString('hex');
-    if (!RUN_NAME.test(name)) throw invalidInput(`invalid run id ${JSON.stringify(name)}: use letters, digits, '_', '-', '.'`);
+    if (!RUN_NAME.test(name)) throw invalidInput(`invalid run id ${JSON.stringify(name)}: use up to 128 printable ASCII characters, no spaces, none of :;,#?/'\\%"<>\``);
     const project = await this.meta.ensureProject(entity.id, projectName);
     const { run, inserted } = await this.meta.insertRun(
       { ...patch, projectId: project.id, name, userId: viewer.user.id },
@@ -128,20 +133,26 @@ export class RunService {
     return patch;
   }
 
-  /** A run by its GraphQL storage id, or RUN_NOT_FOUND (also when the viewer may not see it). */
-  async byStorageId(viewer: Viewer, storageId: string): Promise<RunInProject> {
+  /**
+   * A run by its GraphQL storage id, or RUN_NOT_FOUND (also when the viewer may not see it); FORBIDDEN when
+   * `mode` is 'write' and the viewer may only read it.
+   */
+  async byStorageId(viewer: Viewer, storageId: string, mode: AccessMode = 'read'): Promise<RunInProject> {
     const decoded = decodeGqlId(storageId, 'Run');
     const run = decoded ? await this.meta.findRunById(decoded.id as RunId) : null;
-    if (run) {
-      const found = await this.locate(viewer, run);
-      if (found) return found;
-    }
-    throw new DomainError(ErrorCodes.RUN_NOT_FOUND, `run ${storageId} not found`);
+    const notFound = () => new DomainError(ErrorCodes.RUN_NOT_FOUND, `run ${storageId} not found`);
+    const project = run ? await this.meta.findProjectById(run.projectId) : null;
+    const entity = project ? await this.meta.findEntityById(project.entityId) : null;
+    if (!run || !project || !entity) throw notFound();
+    await this.access.require(viewer, entity, mode, notFound);
+    return { run, project, entity };
   }
 
-  /** A run by entity/project/name, or null when it does not exist or is not visible. */
-  async find(viewer: Viewer, entityName: string | null | undefined, projectName: string | null | undefined, name: string): Promise<RunInProject | null> {
-    const entity = await this.access.entityOrNull(viewer, entityName);
+  /** A run by entity/project/name, or null when it does not exist or is not visible (FORBIDDEN for a read-only writer). */
+  async find(viewer: Viewer, entityName: string | null | undefined, projectName: string | null | undefined, name: string,
+    mode: AccessMode = 'read'): Promise<RunInProject | null> {
+    // One role lookup: a read-only caller is refused writing before anything else is looked up.
+    const entity = await this.access.entityOrNull(viewer, entityName, mode);
     if (!entity) return null;
     const project = await this.meta.findProject(entity.id, projectName || DEFAULT_PROJECT);
     if (!project) return null;
@@ -149,23 +160,16 @@ export class RunService {
     return run ? { run, project, entity } : null;
   }
 
-  async get(viewer: Viewer, entityName: string | null | undefined, projectName: string | null | undefined, name: string): Promise<RunInProject> {
-    const found = await this.find(viewer, entityName, projectName, name);
+  async get(viewer: Viewer, entityName: string | null | undefined, projectName: string | null | undefined, name: string,
+    mode: AccessMode = 'read'): Promise<RunInProject> {
+    const found = await this.find(viewer, entityName, projectName, name, mode);
     if (!found) throw new DomainError(ErrorCodes.RUN_NOT_FOUND, `run ${entityName ?? ''}/${projectName ?? ''}/${name} not found`);
     return found;
   }
 
-  private async locate(viewer: Viewer, run: Run): Promise<RunInProject | null> {
-    const project = await this.meta.findProjectById(run.projectId);
-    if (!project) return null;
-    const entity = await this.meta.findEntityById(project.entityId);
-    if (!entity || !(await this.access.canAccessEntity(viewer, entity))) return null;
-    return { run, project, entity };
-  }
-
   /** `stopRun`: the next file_stream answer tells the SDK to stop (protocol §4.5). */
   async requestStop(viewer: Viewer, storageId: string): Promise<void> {
-    const { run } = await this.byStorageId(viewer, storageId);
+    const { run } = await this.byStorageId(viewer, storageId, 'write');
     await this.meta.updateRun(run.id, { stopRequested: true });
   }
 
@@ -173,7 +177,7 @@ export class RunService {
   async rewind(viewer: Viewer, input: { entity?: string | null; project?: string | null; runName: string; metricName: string; metricValue: number }) {
     if (input.metricName !== '_step') throw invalidInput(`rewind is only supported on _step, not ${JSON.stringify(input.metricName)}`);
     if (!Number.isFinite(input.metricValue) || input.metricValue < 0) throw invalidInput('rewind step must be a non-negative number');
-    const found = await this.get(viewer, input.entity, input.project, input.runName);
+    const found = await this.get(viewer, input.entity, input.project, input.runName, 'write');
     await this.history.truncateAfterStep(found.run.id, Math.floor(input.metricValue));
     const run = await this.meta.updateRun(found.run.id, { state: 'running', heartbeatAt: new Date() });
     return { ...found, run };
@@ -182,7 +186,7 @@ export class RunService {
   /** `upsertModel` / CreateProject: the project, created when missing. */
   async ensureProject(viewer: Viewer, entityName: string | null, name: string, description?: string) {
     if (!PROJECT_NAME.test(name)) throw invalidInput(`invalid project name ${JSON.stringify(name)}`);
-    const entity = await this.access.entity(viewer, entityName);
+    const entity = await this.access.entity(viewer, entityName, 'write');
     const existing = await this.meta.findProject(entity.id, name);
     const project = existing ?? (await this.meta.ensureProject(entity.id, name));
     void description;
@@ -209,7 +213,7 @@ export class RunService {
   async delete(viewer: Viewer, storageId: string): Promise<void> {
     let run: Run;
     try {
-      ({ run } = await this.byStorageId(viewer, storageId));
+      ({ run } = await this.byStorageId(viewer, storageId, 'write'));
     } catch (e) {
       if (e instanceof DomainError && e.code === ErrorCodes.RUN_NOT_FOUND) return;
       throw e;
@@ -223,7 +227,7 @@ export class RunService {
    * preempted; give up as `failed` from pending or running. Anything else is refused.
    */
   async updateState(viewer: Viewer, storageId: string, state: string): Promise<void> {
-    const { run } = await this.byStorageId(viewer, storageId);
+    const { run } = await this.byStorageId(viewer, storageId, 'write');
     const allowed: Record<string, RunState[]> = { pending: ['running', 'failed', 'crashed', 'preempted'], failed: ['pending', 'running'] };
     if (!allowed[state]?.includes(run.state)) {
       throw invalidInput(`invalid state transition from ${run.state} to ${JSON.stringify(state)}`);

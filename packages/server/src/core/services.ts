@@ -6,8 +6,17 @@ import { CrashMonitor } from './crash-monitor.js';
 import { FileStreamService } from './file-stream.js';
 import type { Logger } from './logger.js';
 import { MetricsService } from './metrics.js';
+import { OrgService } from './orgs.js';
 import { ArtifactRetention } from './artifact-retention.js';
 import { ArtifactService } from './artifacts.js';
+import { AliasProtection } from './alias-protection.js';
+import type { PromotionStore, WebhookStore } from './promotion-ports.js';
+import { PromotionService } from './promotions.js';
+import { RegistryService } from './registries.js';
+import type { RegistryStore } from './registry-ports.js';
+import { WebhookAddressPolicy, WebhookService, type WebhookOptions } from './webhooks.js';
+import { ArtifactDownloads } from './artifact-downloads.js';
+import { ArtifactTtlService } from './artifact-ttl.js';
 import type { ArtifactStore, BlobStore, HistoryStore, MetaStore } from './ports.js';
 import { RunFileService } from './run-files.js';
 import type { CredentialStore } from './security-ports.js';
@@ -27,10 +36,18 @@ export interface CoreDeps {
   log: Logger;
   /** How long a deleted or expired artifact version stays restorable before it is purged. */
   artifactGraceSeconds: number;
+  /** Storage region names createArtifact accepts (all in the one blob store); default ['default']. */
+  artifactStorageRegions?: readonly string[];
   /** Passwords, sessions, key revocation by id, audit log. */
   credentials: CredentialStore;
   webAuth: WebAuthOptions;
   loginThrottle: LoginThrottle;
+  /** Registry settings, members and searches. */
+  registryStore: RegistryStore;
+  /** Promotion history, protected aliases and webhooks (one store implements both ports). */
+  promotions: PromotionStore;
+  webhookStore: WebhookStore;
+  webhooks: Omit<WebhookOptions, 'policy'> & { allowCidrs: string };
 }
 
 /** Wires the domain services over the chosen adapters. Nothing here knows which adapters they are. */
@@ -46,11 +63,23 @@ export function createServices(deps: CoreDeps) {
   );
   const streams = new RunStreamReader(deps.history);
   const metrics = new MetricsService(deps.meta, deps.history, access);
-  const artifacts = new ArtifactService(deps.meta, deps.artifactStore, deps.blobs, access, signer);
+  const aliasProtection = new AliasProtection(deps.meta, access, deps.promotions);
+  const artifacts = new ArtifactService(deps.meta, deps.artifactStore, deps.blobs, access, signer, aliasProtection, deps.artifactStorageRegions);
+  const promotions = new PromotionService(deps.meta, deps.artifactStore, access, aliasProtection, deps.promotions);
+  const webhooks = new WebhookService(deps.meta, access, aliasProtection, deps.webhookStore,
+    { ...deps.webhooks, policy: new WebhookAddressPolicy(deps.webhooks.allowCidrs) }, deps.log);
+  webhooks.addSource(promotions);
+  const artifactDownloads = new ArtifactDownloads(deps.meta, deps.artifactStore, deps.blobs, access);
+  const artifactTtl = new ArtifactTtlService(deps.meta, deps.artifactStore);
   const retention = new ArtifactRetention(deps.artifactStore, deps.blobs, deps.artifactGraceSeconds * 1000, deps.log);
   const audit = new AuditLog(deps.credentials);
   const webAuth = new WebAuthService(deps.meta, deps.credentials, audit, deps.loginThrottle, deps.webAuth);
   const apiKeys = new ApiKeyService(deps.meta, auth, deps.credentials, audit);
-  return { audit, webAuth, apiKeys, access, auth, signer, runs, streams, metrics, artifacts, retention, fileStream, runFiles, crashMonitor, meta: deps.meta };
+  const orgs = new OrgService(deps.meta, auth, access, audit);
+  const registries = new RegistryService(deps.meta, deps.artifactStore, deps.registryStore, access, artifacts, aliasProtection, promotions, audit);
+  // Registry projects follow registry roles wherever a project is read or written, and protected aliases ask them.
+  access.useProjectRule(registries);
+  aliasProtection.useRegistryRoles(async (viewer, orgEntity, project) => (await registries.roleOnProject(viewer, orgEntity, project)) ?? null);
+  return { registries, aliasProtection, promotions, webhooks, audit, webAuth, apiKeys, orgs, access, auth, signer, runs, streams, metrics, artifacts, artifactDownloads, artifactTtl, retention, fileStream, runFiles, crashMonitor, meta: deps.meta };
 }
 export type Services = ReturnType<typeof createServices>;

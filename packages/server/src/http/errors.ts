@@ -17,6 +17,7 @@ const STATUS: Record<ErrorCode, number> = {
   [ErrorCodes.INVALID_INPUT]: 400,
   [ErrorCodes.PAYLOAD_TOO_LARGE]: 413,
   [ErrorCodes.RUN_DELETED]: 410,
+  [ErrorCodes.PROTECTED_ALIAS]: 403,
 };
 
 export function httpStatusOf(error: unknown): number {

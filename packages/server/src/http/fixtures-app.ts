@@ -12,6 +12,25 @@ const UserCommand = z.object({
   admin: z.boolean().nullish(),
 });
 
+// What BackendFixtureFactory (tests/system_tests/backend_fixtures.py) posts: dataclasses.asdict of OrgCmd / TeamCmd.
+const OrgCommand = z.object({
+  command: z.enum(['up', 'down', 'add_members']),
+  orgName: z.string().min(1),
+  username: z.string().nullish(),
+  fixtureData: z.object({
+    members: z.array(z.object({ username: z.string().min(1), role: z.enum(['admin', 'member', 'viewer']) })),
+  }).nullish(),
+});
+const TeamCommand = z.object({
+  command: z.enum(['up', 'down']),
+  username: z.string().nullish(),
+  fixtureData: z.object({
+    planName: z.string().nullish(),
+    team: z.object({ name: z.string().min(1) }),
+    organization: z.object({ name: z.string().min(1) }),
+  }).nullish(),
+});
+
 /**
  * The fixture service the SDK's own system tests drive (protocol §10.2), on its own port and off by
  * default. `up` creates a user whose API key is its username, as those tests expect.
@@ -47,10 +66,38 @@ export function buildFixturesApp(services: Services): FastifyInstance {
     }
   });
 
-  const notYet = async () => {
-    throw new DomainError(ErrorCodes.INVALID_INPUT, 'organizations and teams are not available in this Cairn version yet');
-  };
-  app.post('/db/organization', notYet);
-  app.post('/db/team', notYet);
+  const actor = { system: 'test-fixtures' } as const;
+
+  /** `up`: a new org whose first admin is `username`; `add_members`: members with roles; `down`: its removal. */
+  app.post('/db/organization', async (request) => {
+    const parsed = OrgCommand.safeParse(request.body);
+    if (!parsed.success) throw new DomainError(ErrorCodes.INVALID_INPUT, `bad /db/organization command: ${parsed.error.message}`);
+    const body = parsed.data;
+    switch (body.command) {
+      case 'up':
+        await services.orgs.createOrganization(actor, { name: body.orgName, admin: body.username ?? null });
+        return { ok: true, orgName: body.orgName };
+      case 'add_members':
+        for (const m of body.fixtureData?.members ?? []) await services.orgs.setMember(actor, body.orgName, m.username, m.role);
+        return { ok: true };
+      case 'down':
+        // An org whose entities still own projects stays: runs and artifacts are never dropped by a cleanup.
+        return { ok: true, result: await services.orgs.deleteOrganization(actor, body.orgName) };
+    }
+  });
+
+  /** `up`: a team inside an existing org with `username` as its admin (Cairn has no billing plans: planName is ignored). */
+  app.post('/db/team', async (request) => {
+    const parsed = TeamCommand.safeParse(request.body);
+    if (!parsed.success) throw new DomainError(ErrorCodes.INVALID_INPUT, `bad /db/team command: ${parsed.error.message}`);
+    const body = parsed.data;
+    if (!body.fixtureData) throw new DomainError(ErrorCodes.INVALID_INPUT, `/db/team ${body.command} needs fixtureData.team and .organization`);
+    const { team, organization } = body.fixtureData;
+    if (body.command === 'up') {
+      await services.orgs.createTeam(actor, { name: team.name, org: organization.name, admin: body.username ?? null });
+      return { ok: true, team: team.name };
+    }
+    return { ok: true, result: await services.orgs.deleteTeam(actor, team.name) };
+  });
   return app;
 }

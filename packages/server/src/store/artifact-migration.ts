@@ -122,3 +122,27 @@ export function artifactRetentionMigration(): Migration {
     },
   };
 }
+
+/**
+ * TTL inheritance: a version either has its own TTL (ttl_inherited = 0; ttl_seconds null = never expires)
+ * or inherits its collection's default, else its project's. Existing versions with a TTL keep it as their
+ * own. Also an index on artifact_files.digest: the fallback download route and purge look bytes up by it.
+ */
+export function artifactTtlDefaultsMigration(): Migration {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  type Db = Kysely<any>;
+  return {
+    async up(db: Db) {
+      await db.schema.alterTable('artifacts').addColumn('ttl_inherited', 'integer', (c) => c.notNull().defaultTo(1)).execute();
+      await db.updateTable('artifacts').set({ ttl_inherited: 0 }).where('ttl_seconds', 'is not', null).execute();
+      await db.schema.createTable('artifact_ttl_defaults')
+        .addColumn('project_id', 'bigint', (c) => c.notNull())
+        .addColumn('collection_id', 'bigint', (c) => c.notNull())
+        .addColumn('ttl_seconds', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('artifact_ttl_defaults_pk', ['project_id', 'collection_id'])
+        .execute();
+      await db.schema.createIndex('artifact_files_digest').on('artifact_files').column('digest').execute();
+    },
+  };
+}

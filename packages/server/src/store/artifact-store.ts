@@ -1,10 +1,12 @@
 import type { ProjectId, RunId } from '@cairn/shared';
-import type { Selectable, Transaction } from 'kysely';
+import { sql, type Selectable, type Transaction } from 'kysely';
 import { DomainError, ErrorCodes } from '../core/errors.js';
 import type {
-  Artifact, ArtifactAliasRecord, ArtifactCollection, ArtifactFileEntry, ArtifactManifestRecord, ArtifactState,
-  ArtifactStore, ArtifactType, CollectionKind, ContentObject, NewArtifact,
+  Artifact, ArtifactAliasRecord, ArtifactCollection, ArtifactFileEntry, ArtifactManifestPart, ArtifactManifestRecord, ArtifactState,
+  ArtifactStore, ArtifactType, ChangeActor, CollectionKind, ContentObject, MergedManifest, ContentScope, NewArtifact, StorageReportRow, TtlDefaults,
 } from '../core/ports.js';
+import { SYSTEM_ACTOR } from '../core/ports.js';
+import { lockCollection, moveAliasesRecorded, removeAliasesRecorded, removeAllAliasesRecorded } from './promotion-events.js';
 import type { Database } from './schema.js';
 import type { SqlDatabase } from './sql-database.js';
 
@@ -18,7 +20,7 @@ const toCollection = (r: Selectable<Database['artifact_collections']>): Artifact
 const toArtifact = (r: Selectable<Database['artifacts']>): Artifact => ({
   id: r.id, projectId: r.project_id as ProjectId, sequenceId: r.sequence_id, typeId: r.type_id,
   state: r.state as ArtifactState, digest: r.digest, description: r.description, metadata: r.metadata,
-  ttlSeconds: r.ttl_seconds, historyStep: r.history_step, versionIndex: r.version_index, commitHash: r.commit_hash,
+  ttlSeconds: r.ttl_seconds, ttlInherited: r.ttl_inherited !== 0, historyStep: r.history_step, versionIndex: r.version_index, commitHash: r.commit_hash,
   size: r.size, fileCount: r.file_count, createdByRunId: r.created_by_run_id as RunId | null, clientId: r.client_id,
   distributedId: r.distributed_id, requestedAliases: JSON.parse(r.requested_aliases) as string[],
   createdAt: new Date(r.created_at), updatedAt: new Date(r.updated_at),
@@ -26,9 +28,14 @@ const toArtifact = (r: Selectable<Database['artifacts']>): Artifact => ({
 const toFile = (r: Selectable<Database['artifact_files']>): ArtifactFileEntry => ({
   artifactId: r.artifact_id, name: r.name, digest: r.digest, size: r.size, ref: r.ref, birthArtifactId: r.birth_artifact_id,
 });
+const toPart = (r: Selectable<Database['artifact_manifest_parts']>): ArtifactManifestPart => ({
+  id: r.id, artifactId: r.artifact_id, type: r.type, name: r.name, digest: r.digest, blobKey: r.blob_key, baseArtifactId: r.base_artifact_id,
+});
 const toContent = (r: Selectable<Database['content_objects']>): ContentObject => ({
   md5Hex: r.md5_hex, size: r.size, birthArtifactId: r.birth_artifact_id, stored: r.stored_at !== null,
 });
+
+const RETENTION_ACTOR: ChangeActor = { userId: null, username: 'retention' };
 
 /** ArtifactStore on SQLite or PostgreSQL through Kysely; only portable SQL. */
 export class KyselyArtifactStore implements ArtifactStore {
@@ -60,7 +67,13 @@ export class KyselyArtifactStore implements ArtifactStore {
       project_id: projectId, type_id: typeId, name, kind: 'sequence', description: null, client_id: clientId,
       created_at: now, updated_at: now,
     }).onConflict((oc) => oc.columns(['project_id', 'name']).doNothing()).execute();
-    const c = (await this.findCollection(projectId, name))!;
+    const held = (await this.findCollectionAnyState(projectId, name))!;
+    let c: ArtifactCollection = held;
+    if (held.deletedAt !== null) {
+      // Logging under a deleted sequence's name brings it back (with this type); its deleted versions stay deleted.
+      c = toCollection(await this.db.updateTable('artifact_collections').set({ deleted_at: null, type_id: typeId, updated_at: now })
+        .where('id', '=', held.id).returningAll().executeTakeFirstOrThrow());
+    }
     if (c.typeId !== typeId) {
       const type = await this.findTypeById(c.typeId);
       throw new DomainError(ErrorCodes.CONFLICT, `artifact ${name} already exists with type ${type?.name ?? '?'}: names are unique in a project`);
@@ -68,8 +81,14 @@ export class KyselyArtifactStore implements ArtifactStore {
     return c;
   }
   async findCollection(projectId: ProjectId, name: string) {
-    const r = await this.db.selectFrom('artifact_collections').selectAll().where('project_id', '=', projectId).where('name', '=', name).executeTakeFirst();
+    const r = await this.db.selectFrom('artifact_collections').selectAll().where('project_id', '=', projectId).where('name', '=', name)
+      .where('deleted_at', 'is', null).executeTakeFirst();
     return r ? toCollection(r) : null;
+  }
+  /** Deleted sequences included: they still hold their name. */
+  private async findCollectionAnyState(projectId: ProjectId, name: string) {
+    const r = await this.db.selectFrom('artifact_collections').selectAll().where('project_id', '=', projectId).where('name', '=', name).executeTakeFirst();
+    return r ? { ...toCollection(r), deletedAt: r.deleted_at } : null;
   }
   async findCollectionById(id: number) {
     const r = await this.db.selectFrom('artifact_collections').selectAll().where('id', '=', id).executeTakeFirst();
@@ -77,7 +96,7 @@ export class KyselyArtifactStore implements ArtifactStore {
   }
   async listCollections(projectId: ProjectId, typeId: number) {
     return (await this.db.selectFrom('artifact_collections').selectAll().where('project_id', '=', projectId)
-      .where('type_id', '=', typeId).orderBy('name').execute()).map(toCollection);
+      .where('type_id', '=', typeId).where('deleted_at', 'is', null).orderBy('name').execute()).map(toCollection);
   }
 
   async findArtifact(id: number) {
@@ -93,17 +112,45 @@ export class KyselyArtifactStore implements ArtifactStore {
       .where('state', '=', 'COMMITTED').orderBy('id', 'desc').executeTakeFirst();
     return r ? toArtifact(r) : null;
   }
-  async findPendingByDistributedId(sequenceId: number, distributedId: string) {
+  async findDistributed(sequenceId: number, distributedId: string) {
     const r = await this.db.selectFrom('artifacts').selectAll().where('sequence_id', '=', sequenceId)
-      .where('distributed_id', '=', distributedId).where('state', '=', 'PENDING').executeTakeFirst();
+      .where('distributed_id', '=', distributedId).where('state', 'in', ['PENDING', 'COMMITTED']).orderBy('id', 'desc').executeTakeFirst();
     return r ? toArtifact(r) : null;
   }
   async insertArtifact(a: NewArtifact) {
+    try {
+      return await this.insertNewArtifact(a);
+    } catch (e) {
+      // The unique index on pending (sequence, distributed id) refused a second pending version: join the first.
+      if (a.distributedId === null) throw e;
+      const holder = await this.db.selectFrom('artifacts').select('id').where('sequence_id', '=', a.sequenceId)
+        .where('distributed_id', '=', a.distributedId).where('state', '=', 'PENDING').executeTakeFirst();
+      if (!holder) throw e;
+      return this.joinDistributed(holder.id, a.requestedAliases, a.tags);
+    }
+  }
+  async joinDistributed(artifactId: number, aliases: string[], tags: string[]) {
+    return this.db.transaction().execute(async (tx) => {
+      // Writing the row first locks it (PostgreSQL), so writers joining at once do not lose each other's aliases.
+      await tx.updateTable('artifacts').set({ updated_at: Date.now() }).where('id', '=', artifactId).execute();
+      const r = await tx.selectFrom('artifacts').select('requested_aliases').where('id', '=', artifactId).executeTakeFirstOrThrow();
+      const requested = [...new Set([...(JSON.parse(r.requested_aliases) as string[]), ...aliases])];
+      const updated = await tx.updateTable('artifacts').set({ requested_aliases: JSON.stringify(requested), updated_at: Date.now() })
+        .where('id', '=', artifactId).returningAll().executeTakeFirstOrThrow();
+      if (tags.length > 0) {
+        await tx.insertInto('artifact_tags').values([...new Set(tags)].map((name) => ({ artifact_id: artifactId, name })))
+          .onConflict((oc) => oc.columns(['artifact_id', 'name']).doNothing()).execute();
+      }
+      return toArtifact(updated);
+    });
+  }
+  private async insertNewArtifact(a: NewArtifact) {
     return this.db.transaction().execute(async (tx) => {
       const now = Date.now();
       const r = await tx.insertInto('artifacts').values({
         project_id: a.projectId, sequence_id: a.sequenceId, type_id: a.typeId, state: 'PENDING', digest: a.digest,
-        description: a.description, metadata: a.metadata, ttl_seconds: a.ttlSeconds, history_step: a.historyStep,
+        description: a.description, metadata: a.metadata, ttl_seconds: a.ttlInherited ? null : a.ttlSeconds,
+        ttl_inherited: a.ttlInherited ? 1 : 0, history_step: a.historyStep,
         version_index: null, commit_hash: null, created_by_run_id: a.createdByRunId, client_id: a.clientId,
         committed_at: null, deleted_at: null,
         distributed_id: a.distributedId, requested_aliases: JSON.stringify(a.requestedAliases), created_at: now, updated_at: now,
@@ -130,10 +177,30 @@ export class KyselyArtifactStore implements ArtifactStore {
     return r ? { artifactId: r.artifact_id, type: r.type, name: r.name, digest: r.digest, blobKey: r.blob_key, baseArtifactId: r.base_artifact_id } : null;
   }
 
+  async insertManifestPart(p: Omit<ArtifactManifestPart, 'id'>) {
+    const r = await this.db.insertInto('artifact_manifest_parts').values({
+      artifact_id: p.artifactId, type: p.type, name: p.name, digest: p.digest, blob_key: p.blobKey, base_artifact_id: p.baseArtifactId,
+      created_at: Date.now(),
+    }).returningAll().executeTakeFirstOrThrow();
+    return toPart(r);
+  }
+  async findManifestPart(id: number) {
+    const r = await this.db.selectFrom('artifact_manifest_parts').selectAll().where('id', '=', id).executeTakeFirst();
+    return r ? toPart(r) : null;
+  }
+  async updateManifestPartDigest(id: number, digest: string) {
+    await this.db.updateTable('artifact_manifest_parts').set({ digest }).where('id', '=', id).execute();
+  }
+  async listManifestParts(artifactId: number) {
+    return (await this.db.selectFrom('artifact_manifest_parts').selectAll().where('artifact_id', '=', artifactId).orderBy('id').execute()).map(toPart);
+  }
+
   async claimContent(md5Hex: string, birthArtifactId: number) {
+    // Bytes claimed but never stored (an upload that died with its client) are born again to whoever claims
+    // them next: the abandoned pending artifact would otherwise stay their birth artifact forever.
     await this.db.insertInto('content_objects').values({
       md5_hex: md5Hex, size: null, birth_artifact_id: birthArtifactId, stored_at: null, created_at: Date.now(),
-    }).onConflict((oc) => oc.column('md5_hex').doNothing()).execute();
+    }).onConflict((oc) => oc.column('md5_hex').doUpdateSet({ birth_artifact_id: birthArtifactId }).where('content_objects.stored_at', 'is', null)).execute();
     return (await this.findContent(md5Hex))!;
   }
   async findContent(md5Hex: string) {
@@ -144,7 +211,7 @@ export class KyselyArtifactStore implements ArtifactStore {
     await this.db.updateTable('content_objects').set({ size, stored_at: Date.now() }).where('md5_hex', '=', md5Hex).execute();
   }
 
-  async commit(artifactId: number, files: Omit<ArtifactFileEntry, 'artifactId'>[], commitHash: string) {
+  async commit(artifactId: number, files: Omit<ArtifactFileEntry, 'artifactId'>[], commitHash: string, merged?: MergedManifest, actor: ChangeActor = SYSTEM_ACTOR) {
     return this.db.transaction().execute(async (tx) => {
       const a = await tx.selectFrom('artifacts').selectAll().where('id', '=', artifactId).executeTakeFirstOrThrow();
       if (a.state === 'COMMITTED') return toArtifact(a);
@@ -160,30 +227,43 @@ export class KyselyArtifactStore implements ArtifactStore {
         }))).execute();
       }
       const aliases = ['latest', ...(JSON.parse(a.requested_aliases) as string[]).filter((x) => x !== 'latest')];
-      await this.moveAliases(tx, a.sequence_id, a.id, aliases);
+      await this.moveAliases(tx, a.sequence_id, a.id, aliases, actor);
       const size = files.reduce((sum, f) => sum + f.size, 0);
+      if (merged) {
+        const m = merged.manifest;
+        const values = { artifact_id: a.id, type: m.type, name: m.name, digest: m.digest, blob_key: m.blobKey, base_artifact_id: m.baseArtifactId, updated_at: now };
+        await tx.insertInto('artifact_manifests').values(values).onConflict((oc) => oc.column('artifact_id').doUpdateSet({
+          type: values.type, name: values.name, digest: values.digest, blob_key: values.blob_key,
+          base_artifact_id: values.base_artifact_id, updated_at: now,
+        })).execute();
+      }
       const r = await tx.updateTable('artifacts').set({
         state: 'COMMITTED', version_index: version, commit_hash: commitHash, size, file_count: files.length, updated_at: now,
-        committed_at: now,
+        committed_at: now, ...(merged ? { digest: merged.digest } : {}),
       }).where('id', '=', a.id).returningAll().executeTakeFirstOrThrow();
       return toArtifact(r);
     });
   }
 
-  private async moveAliases(tx: Transaction<Database>, collectionId: number, artifactId: number, aliases: string[]) {
-    const now = Date.now();
-    for (const alias of [...new Set(aliases)]) {
-      await tx.insertInto('artifact_aliases').values({ collection_id: collectionId, alias, artifact_id: artifactId, created_at: now })
-        .onConflict((oc) => oc.columns(['collection_id', 'alias']).doUpdateSet({ artifact_id: artifactId, created_at: now })).execute();
-    }
-  }
-  async setAliases(collectionId: number, artifactId: number, aliases: string[]) {
-    await this.db.transaction().execute((tx) => this.moveAliases(tx, collectionId, artifactId, aliases));
-  }
-  async removeAliases(collectionId: number, artifactId: number, aliases: string[]) {
+  /** Alias changes are recorded in the promotion history in the same transaction (store/promotion-events.ts). */
+  private async moveAliases(tx: Transaction<Database>, collectionId: number, artifactId: number, aliases: string[], actor: ChangeActor) {
     if (aliases.length === 0) return;
-    await this.db.deleteFrom('artifact_aliases').where('collection_id', '=', collectionId).where('artifact_id', '=', artifactId)
-      .where('alias', 'in', aliases).execute();
+    const now = Date.now();
+    const collection = await lockCollection(tx, collectionId, now);
+    if (!collection) throw new DomainError(ErrorCodes.NOT_FOUND, 'artifact collection not found');
+    await moveAliasesRecorded(tx, collection, artifactId, aliases, actor, now);
+  }
+  async setAliases(collectionId: number, artifactId: number, aliases: string[], actor: ChangeActor) {
+    if (aliases.length === 0) return;
+    await this.db.transaction().execute((tx) => this.moveAliases(tx, collectionId, artifactId, aliases, actor));
+  }
+  async removeAliases(collectionId: number, artifactId: number, aliases: string[], actor: ChangeActor) {
+    if (aliases.length === 0) return;
+    await this.db.transaction().execute(async (tx) => {
+      const now = Date.now();
+      const collection = await lockCollection(tx, collectionId, now);
+      if (collection) await removeAliasesRecorded(tx, collection, artifactId, aliases, actor, now);
+    });
   }
   async listAliases(artifactId: number): Promise<ArtifactAliasRecord[]> {
     const rows = await this.db.selectFrom('artifact_aliases').selectAll().where('artifact_id', '=', artifactId).orderBy('id').execute();
@@ -233,8 +313,16 @@ export class KyselyArtifactStore implements ArtifactStore {
     await this.db.insertInto('artifact_usage').values({ run_id: runId, artifact_id: artifactId, used_as: usedAs, created_at: Date.now() })
       .onConflict((oc) => oc.columns(['run_id', 'artifact_id']).doNothing()).execute();
   }
+  async recordOutput(runId: RunId, artifactId: number) {
+    await this.db.insertInto('artifact_outputs').values({ run_id: runId, artifact_id: artifactId, created_at: Date.now() })
+      .onConflict((oc) => oc.columns(['run_id', 'artifact_id']).doNothing()).execute();
+  }
   async listOutputs(runId: RunId) {
-    return (await this.db.selectFrom('artifacts').selectAll().where('created_by_run_id', '=', runId).where('state', '=', 'COMMITTED')
+    return (await this.db.selectFrom('artifacts').selectAll().where('state', '=', 'COMMITTED')
+      .where((eb) => eb.or([
+        eb('created_by_run_id', '=', runId),
+        eb('id', 'in', eb.selectFrom('artifact_outputs').select('artifact_id').where('run_id', '=', runId)),
+      ]))
       .orderBy('id').execute()).map(toArtifact);
   }
   async listInputs(runId: RunId) {
@@ -247,11 +335,14 @@ export class KyselyArtifactStore implements ArtifactStore {
       .map((r) => r.run_id as RunId);
   }
 
-  async updateArtifact(id: number, patch: { description?: string | null; metadata?: string | null; ttlSeconds?: number | null }) {
-    const set: Partial<{ description: string | null; metadata: string | null; ttl_seconds: number | null; updated_at: number }> = { updated_at: Date.now() };
+  async updateArtifact(id: number, patch: { description?: string | null; metadata?: string | null; ttl?: { seconds: number | null; inherited: boolean } }) {
+    const set: Partial<{ description: string | null; metadata: string | null; ttl_seconds: number | null; ttl_inherited: number; updated_at: number }> = { updated_at: Date.now() };
     if (patch.description !== undefined) set.description = patch.description;
     if (patch.metadata !== undefined) set.metadata = patch.metadata;
-    if (patch.ttlSeconds !== undefined) set.ttl_seconds = patch.ttlSeconds;
+    if (patch.ttl !== undefined) {
+      set.ttl_seconds = patch.ttl.inherited ? null : patch.ttl.seconds;
+      set.ttl_inherited = patch.ttl.inherited ? 1 : 0;
+    }
     return toArtifact(await this.db.updateTable('artifacts').set(set).where('id', '=', id).returningAll().executeTakeFirstOrThrow());
   }
   async addTags(artifactId: number, tags: string[]) {
@@ -263,20 +354,66 @@ export class KyselyArtifactStore implements ArtifactStore {
     if (tags.length === 0) return;
     await this.db.deleteFrom('artifact_tags').where('artifact_id', '=', artifactId).where('name', 'in', tags).execute();
   }
-  async markDeleted(artifactId: number) {
+  async markDeleted(artifactId: number, actor: ChangeActor = SYSTEM_ACTOR) {
     await this.db.transaction().execute(async (tx) => {
-      await tx.deleteFrom('artifact_aliases').where('artifact_id', '=', artifactId).execute();
+      await removeAllAliasesRecorded(tx, artifactId, actor, Date.now(), 'version deleted');
       await tx.updateTable('artifacts').set({ state: 'DELETED', updated_at: Date.now(), deleted_at: Date.now() }).where('id', '=', artifactId).execute();
     });
   }
   async listProjectCollections(projectId: ProjectId) {
-    return (await this.db.selectFrom('artifact_collections').selectAll().where('project_id', '=', projectId).orderBy('name').execute()).map(toCollection);
+    return (await this.db.selectFrom('artifact_collections').selectAll().where('project_id', '=', projectId)
+      .where('deleted_at', 'is', null).orderBy('name').execute()).map(toCollection);
+  }
+  async updateCollection(id: number, patch: { name?: string; description?: string | null }) {
+    const current = await this.findCollectionById(id);
+    if (!current) throw new DomainError(ErrorCodes.NOT_FOUND, 'artifact collection not found');
+    if (patch.name !== undefined && patch.name !== current.name && (await this.findCollectionAnyState(current.projectId, patch.name))) {
+      throw new DomainError(ErrorCodes.CONFLICT, `an artifact collection named ${patch.name} already exists in this project`);
+    }
+    const set: Partial<{ name: string; description: string | null; updated_at: number }> = { updated_at: Date.now() };
+    if (patch.name !== undefined) set.name = patch.name;
+    if (patch.description !== undefined) set.description = patch.description;
+    try {
+      return toCollection(await this.db.updateTable('artifact_collections').set(set).where('id', '=', id).returningAll().executeTakeFirstOrThrow());
+    } catch (e) {
+      // Lost a race for the name: the unique index refused it.
+      if (patch.name !== undefined && (await this.findCollectionAnyState(current.projectId, patch.name))) {
+        throw new DomainError(ErrorCodes.CONFLICT, `an artifact collection named ${patch.name} already exists in this project`);
+      }
+      throw e;
+    }
+  }
+  async moveCollection(id: number, typeId: number) {
+    return this.db.transaction().execute(async (tx) => {
+      const now = Date.now();
+      await tx.updateTable('artifacts').set({ type_id: typeId, updated_at: now }).where('sequence_id', '=', id).execute();
+      return toCollection(await tx.updateTable('artifact_collections').set({ type_id: typeId, updated_at: now }).where('id', '=', id)
+        .returningAll().executeTakeFirstOrThrow());
+    });
+  }
+  async listCollectionTags(collectionId: number) {
+    return (await this.db.selectFrom('artifact_collection_tags').select('name').where('collection_id', '=', collectionId).orderBy('name').execute())
+      .map((r) => r.name);
+  }
+  async addCollectionTags(collectionId: number, tags: string[]) {
+    if (tags.length === 0) return;
+    await this.db.insertInto('artifact_collection_tags').values([...new Set(tags)].map((name) => ({ collection_id: collectionId, name })))
+      .onConflict((oc) => oc.columns(['collection_id', 'name']).doNothing()).execute();
+  }
+  async removeCollectionTags(collectionId: number, tags: string[]) {
+    if (tags.length === 0) return;
+    await this.db.deleteFrom('artifact_collection_tags').where('collection_id', '=', collectionId).where('name', 'in', tags).execute();
   }
 
   async findExpired(now: number, limit: number) {
+    // The version's own TTL, else its collection's default, else its project's (0 there = never expire).
+    const ttl = sql<number | null>`(CASE WHEN artifacts.ttl_inherited = 0 THEN artifacts.ttl_seconds ELSE COALESCE(
+      (SELECT d.ttl_seconds FROM artifact_ttl_defaults d WHERE d.project_id = artifacts.project_id AND d.collection_id = artifacts.sequence_id),
+      (SELECT d.ttl_seconds FROM artifact_ttl_defaults d WHERE d.project_id = artifacts.project_id AND d.collection_id = 0)) END)`;
     const rows = await this.db.selectFrom('artifacts').selectAll('artifacts').where('state', '=', 'COMMITTED')
-      .where('ttl_seconds', 'is not', null).where('committed_at', 'is not', null)
-      .where((eb) => eb(eb('committed_at', '+', eb('ttl_seconds', '*', 1000)), '<', now))
+      .where('committed_at', 'is not', null)
+      .where(sql<boolean>`${ttl} > 0`)
+      .where(sql<boolean>`artifacts.committed_at + ${ttl} * 1000 < ${now}`)
       // Versions linked into a registry (portfolio collections) never expire.
       .where((eb) => eb.not(eb.exists(eb.selectFrom('artifact_memberships')
         .innerJoin('artifact_collections', 'artifact_collections.id', 'artifact_memberships.collection_id')
@@ -287,7 +424,7 @@ export class KyselyArtifactStore implements ArtifactStore {
   }
   async softDelete(artifactId: number, now: number) {
     await this.db.transaction().execute(async (tx) => {
-      await tx.deleteFrom('artifact_aliases').where('artifact_id', '=', artifactId).execute();
+      await removeAllAliasesRecorded(tx, artifactId, RETENTION_ACTOR, now, 'version expired');
       await tx.updateTable('artifacts').set({ state: 'DELETED', deleted_at: now, updated_at: now }).where('id', '=', artifactId)
         .where('state', '=', 'COMMITTED').execute();
     });
@@ -295,7 +432,18 @@ export class KyselyArtifactStore implements ArtifactStore {
   async restore(artifactId: number) {
     const r = await this.db.updateTable('artifacts').set({ state: 'COMMITTED', deleted_at: null, updated_at: Date.now() })
       .where('id', '=', artifactId).where('state', '=', 'DELETED').executeTakeFirst();
+    // A version restored from a deleted sequence brings the sequence back with it.
+    await this.db.updateTable('artifact_collections').set({ deleted_at: null })
+      .where('id', '=', (eb) => eb.selectFrom('artifacts').select('sequence_id').where('id', '=', artifactId))
+      .where('deleted_at', 'is not', null).execute();
     return Number(r.numUpdatedRows) > 0;
+  }
+  async markCollectionDeleted(collectionId: number) {
+    const now = Date.now();
+    await this.db.transaction().execute(async (tx) => {
+      await tx.updateTable('artifact_collections').set({ deleted_at: now, updated_at: now }).where('id', '=', collectionId).execute();
+      await tx.deleteFrom('artifact_collection_tags').where('collection_id', '=', collectionId).execute();
+    });
   }
   async findPurgeable(deletedBefore: number, limit: number) {
     const rows = await this.db.selectFrom('artifacts').selectAll().where('state', '=', 'DELETED')
@@ -312,7 +460,9 @@ export class KyselyArtifactStore implements ArtifactStore {
       await tx.deleteFrom('artifact_aliases').where('artifact_id', '=', artifactId).execute();
       await tx.deleteFrom('artifact_tags').where('artifact_id', '=', artifactId).execute();
       await tx.deleteFrom('artifact_manifests').where('artifact_id', '=', artifactId).execute();
+      await tx.deleteFrom('artifact_manifest_parts').where('artifact_id', '=', artifactId).execute();
       await tx.deleteFrom('artifact_usage').where('artifact_id', '=', artifactId).execute();
+      await tx.deleteFrom('artifact_outputs').where('artifact_id', '=', artifactId).execute();
       await tx.updateTable('artifacts').set({ state: 'PURGED', updated_at: Date.now() }).where('id', '=', artifactId).execute();
       const orphans: string[] = [];
       for (const digest of new Set(files.map((f) => f.digest))) {
@@ -342,9 +492,98 @@ export class KyselyArtifactStore implements ArtifactStore {
       .select(['artifact_collections.name as name', (eb) => eb.fn.sum<number>('artifacts.size').as('bytes'), (eb) => eb.fn.countAll<number>().as('versions')])
       .where('artifacts.project_id', '=', projectId).where('artifacts.state', '=', 'COMMITTED')
       .groupBy('artifact_collections.name').orderBy('artifact_collections.name').execute();
+    const storedByCollection = new Map((await this.storedBytesBy('collection', projectId)).map((r) => [r.collectionId, r.bytes]));
+    const collectionIds = new Map((await this.listProjectCollections(projectId)).map((c) => [c.name, c.id]));
     return {
       logicalBytes: Number(logical?.n ?? 0), storedBytes: Number(stored?.n ?? 0),
-      collections: byCollection.map((c) => ({ name: c.name, logicalBytes: Number(c.bytes ?? 0), versions: Number(c.versions) })),
+      collections: byCollection.map((c) => ({
+        name: c.name, logicalBytes: Number(c.bytes ?? 0), storedBytes: storedByCollection.get(collectionIds.get(c.name) ?? -1) ?? 0,
+        versions: Number(c.versions),
+      })),
     };
+  }
+
+  /**
+   * Stored (deduplicated) bytes of live versions per project or per collection: each distinct content
+   * once within the group, references not counted (their bytes live elsewhere).
+   */
+  private async storedBytesBy(level: 'project' | 'collection', projectId?: ProjectId) {
+    const groupCol = level === 'project' ? 'artifacts.project_id' : 'artifacts.sequence_id';
+    let inner = this.db.selectFrom('artifact_files').innerJoin('artifacts', 'artifacts.id', 'artifact_files.artifact_id')
+      .select([`${groupCol} as g`, 'artifacts.project_id as p', 'artifact_files.digest', (eb) => eb.fn.max('artifact_files.size').as('size')])
+      .where('artifacts.state', '=', 'COMMITTED').where('artifact_files.ref', 'is', null)
+      .groupBy([groupCol, 'artifacts.project_id', 'artifact_files.digest']);
+    if (projectId !== undefined) inner = inner.where('artifacts.project_id', '=', projectId);
+    const rows = await this.db.selectFrom(inner.as('d')).select(['d.g', 'd.p', (eb) => eb.fn.sum<number>('d.size').as('bytes')])
+      .groupBy(['d.g', 'd.p']).execute();
+    return rows.map((r) => ({ projectId: Number(r.p), collectionId: Number(r.g), bytes: Number(r.bytes ?? 0) }));
+  }
+
+  async storageReport(): Promise<StorageReportRow[]> {
+    const logical = await this.db.selectFrom('artifacts')
+      .innerJoin('artifact_collections', 'artifact_collections.id', 'artifacts.sequence_id')
+      .innerJoin('projects', 'projects.id', 'artifacts.project_id')
+      .innerJoin('entities', 'entities.id', 'projects.entity_id')
+      .select(['entities.name as entity', 'projects.name as project', 'projects.id as projectId', 'artifact_collections.name as collection',
+        'artifact_collections.id as collectionId', (eb) => eb.fn.sum<number>('artifacts.size').as('bytes'),
+        (eb) => eb.fn.countAll<number>().as('versions')])
+      .where('artifacts.state', '=', 'COMMITTED')
+      .groupBy(['entities.name', 'projects.name', 'projects.id', 'artifact_collections.name', 'artifact_collections.id'])
+      .orderBy('entities.name').orderBy('projects.name').orderBy('artifact_collections.name').execute();
+    const storedByProject = new Map((await this.storedBytesBy('project')).map((r) => [r.projectId, r.bytes]));
+    const storedByCollection = new Map((await this.storedBytesBy('collection')).map((r) => [r.collectionId, r.bytes]));
+    const out: StorageReportRow[] = [];
+    const projects = new Map<number, StorageReportRow>();
+    for (const r of logical) {
+      const pid = Number(r.projectId);
+      let p = projects.get(pid);
+      if (!p) {
+        p = { entity: r.entity, project: r.project, collection: null, logicalBytes: 0, storedBytes: storedByProject.get(pid) ?? 0, versions: 0 };
+        projects.set(pid, p);
+        out.push(p);
+      }
+      p.logicalBytes += Number(r.bytes ?? 0);
+      p.versions += Number(r.versions);
+      out.push({
+        entity: r.entity, project: r.project, collection: r.collection, logicalBytes: Number(r.bytes ?? 0),
+        storedBytes: storedByCollection.get(Number(r.collectionId)) ?? 0, versions: Number(r.versions),
+      });
+    }
+    return out;
+  }
+
+  async ttlDefaults(projectId: ProjectId, collectionId: number): Promise<TtlDefaults> {
+    const rows = await this.db.selectFrom('artifact_ttl_defaults').select(['collection_id', 'ttl_seconds'])
+      .where('project_id', '=', projectId).where('collection_id', 'in', [0, collectionId]).execute();
+    const at = (id: number) => rows.find((r) => Number(r.collection_id) === id);
+    const project = at(0);
+    const collection = collectionId === 0 ? undefined : at(collectionId);
+    return { project: project ? Number(project.ttl_seconds) : null, collection: collection ? Number(collection.ttl_seconds) : null };
+  }
+
+  async setTtlDefault(projectId: ProjectId, collectionId: number, seconds: number | null) {
+    if (seconds === null) {
+      await this.db.deleteFrom('artifact_ttl_defaults').where('project_id', '=', projectId).where('collection_id', '=', collectionId).execute();
+      return;
+    }
+    const now = Date.now();
+    await this.db.insertInto('artifact_ttl_defaults').values({ project_id: projectId, collection_id: collectionId, ttl_seconds: seconds, updated_at: now })
+      .onConflict((oc) => oc.columns(['project_id', 'collection_id']).doUpdateSet({ ttl_seconds: seconds, updated_at: now })).execute();
+  }
+
+  async contentHeld(digest: string, scope: ContentScope) {
+    let q = this.db.selectFrom('artifact_files').innerJoin('artifacts', 'artifacts.id', 'artifact_files.artifact_id')
+      .select('artifact_files.size').where('artifact_files.digest', '=', digest).where('artifact_files.ref', 'is', null)
+      .where('artifacts.state', '=', 'COMMITTED');
+    if ('artifactId' in scope) q = q.where('artifacts.id', '=', scope.artifactId);
+    else if ('collectionId' in scope) {
+      // Members of the collection: its own versions and, for a portfolio, the versions linked into it.
+      q = q.where((eb) => eb.exists(eb.selectFrom('artifact_memberships').select('artifact_memberships.artifact_id')
+        .whereRef('artifact_memberships.artifact_id', '=', 'artifacts.id').where('artifact_memberships.collection_id', '=', scope.collectionId)));
+    } else {
+      q = q.innerJoin('projects', 'projects.id', 'artifacts.project_id').where('projects.entity_id', '=', scope.entityId);
+    }
+    const r = await q.limit(1).executeTakeFirst();
+    return r ? { size: Number(r.size) } : null;
   }
 }

@@ -119,6 +119,23 @@ for (const backend of sqlBackends()) {
         expect((await scanAll()).map((r) => r.step)).toEqual([10, 11]);
       });
 
+      it('a replay of stored steps at later offsets (wandb sync of a run the server has) stores only new steps', async () => {
+        await history.append(RUN, 'history', '', 0, steps(5));
+        // upsertBucket answered 5 lines, so the sync sends the whole run again from offset 5 (2 steps are new).
+        expect(await history.append(RUN, 'history', '', 5, steps(7))).toEqual({ stored: 2, lineCount: 7 });
+        expect(await history.append(RUN, 'history', '', 12, steps(7))).toEqual({ stored: 0, lineCount: 7 });
+        const rows = await scanAll();
+        expect(rows.map((r) => r.step)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+        expect(rows.map((r) => r.line)).toEqual(steps(7));
+        expect((await history.keys(RUN)).lastStep).toBe(6);
+      });
+
+      it('a step below the last one that the run does not have yet is stored', async () => {
+        await history.append(RUN, 'history', '', 0, [row(5)]);
+        expect(await history.append(RUN, 'history', '', 1, [row(1), row(5, { again: 1 })])).toEqual({ stored: 1, lineCount: 2 });
+        expect((await scanAll()).map((r) => r.line)).toEqual([row(1), row(5)]);
+      });
+
       it('events lines have no step and keep storage order; they do not touch history keys', async () => {
         await history.append(RUN, 'events', '', 0, ['{"system.cpu": 5}', '{"system.cpu": NaN}']);
         const rows = await scanAll(RUN, 'events');

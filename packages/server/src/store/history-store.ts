@@ -125,10 +125,12 @@ export class SqlHistoryStore implements HistoryStore {
       .where('line_no', '>=', offset).where('line_no', '<', offset + lines.length).execute();
     const have = new Set(existing.map((r) => r.line_no));
     let { next_seq: seq, next_step: nextStep, last_step: lastStep } = state;
+    const replayed = await this.storedSteps(tx, item, have, lastStep);
     const rows: Database['history_lines'][] = [];
     lines.forEach((raw, i) => {
       const lineNo = offset + i;
       if (have.has(lineNo)) return;
+      if (replayed.has(parsed[i]!._step as number)) return;
       let data = raw;
       let step: number | null = null;
       if (stream === 'history') {
@@ -156,6 +158,25 @@ export class SqlHistoryStore implements HistoryStore {
         .where('run_id', '=', run).where('stream', '=', stream).execute();
     }
     return { result: { stored: rows.length, lineCount: seq }, indexed };
+  }
+
+  /**
+   * The steps among a request's new history lines that the run already has. A single writer (no shared mode)
+   * sends one line per step, so a step that is already stored is a replay: `wandb sync` of a run the server
+   * already has (wholly, or the part uploaded before its network dropped) re-sends every row from step 0 at
+   * offsets after the stored lines (upsertBucket answers the history line count). Those lines are not stored
+   * again. Only looked up when a line's step is not past the last one, so ordinary appends cost nothing.
+   */
+  private async storedSteps(tx: Transaction<Database>, item: PendingAppend, have: Set<number>, lastStep: number | null): Promise<Set<number>> {
+    if (item.stream !== 'history' || item.writer !== '' || lastStep === null) return new Set();
+    const candidates = item.parsed.flatMap((row, i) => (!have.has(item.offset + i) && Number.isInteger(row._step)
+      && (row._step as number) <= lastStep ? [row._step as number] : []));
+    if (candidates.length === 0) return new Set();
+    const stored = await tx.selectFrom('history_lines').select('step').where('run_id', '=', item.run)
+      .where('stream', '=', 'history').where('writer', '=', '')
+      .where('step', '>=', candidates.reduce((a, b) => Math.min(a, b)))
+      .where('step', '<=', candidates.reduce((a, b) => Math.max(a, b))).execute();
+    return new Set(stored.map((r) => r.step as number));
   }
 
   async lineCount(run: RunId, stream: LineStream) {

@@ -81,6 +81,118 @@ for (const backend of sqlBackends()) {
       });
     });
 
+    describe('organizations, teams and roles', () => {
+      it('creates an organization with its org entity, found by name and id', async () => {
+        const org = await meta.createOrganization({ name: 'acme', entityName: 'acme-org' });
+        expect(org).toMatchObject({ name: 'acme' });
+        const entity = await meta.findEntityById(org.entityId);
+        expect(entity).toMatchObject({ name: 'acme-org', type: 'organization', orgId: org.id });
+        expect(await meta.findOrganizationByName('acme')).toEqual(org);
+        expect(await meta.findOrganizationById(org.id)).toEqual(org);
+        expect(await meta.findOrganizationByName('nope')).toBeNull();
+        // The org entity shares the one namespace of users and teams.
+        await expect(meta.createOrganization({ name: 'acme2', entityName: 'acme-org' })).rejects.toThrow();
+        await expect(meta.createOrganization({ name: 'acme', entityName: 'other' })).rejects.toThrow();
+        expect(await meta.findEntityByName('other')).toBeNull();
+        expect((await meta.listOrganizations()).map((o) => o.name)).toEqual(['acme']);
+      });
+
+      it('keeps roles per entity, changes them on re-add, lists members and removes them', async () => {
+        const org = await meta.createOrganization({ name: 'acme', entityName: 'acme' });
+        const team = await meta.createTeam('ml', org.id);
+        expect(team).toMatchObject({ name: 'ml', type: 'team', orgId: org.id });
+        const ann = await meta.createUser({ username: 'ann', email: 'Ann@Example.com', admin: false });
+        const bob = await meta.createUser({ username: 'bob', email: null, admin: false });
+        await meta.addMember(team.id, bob.id, 'viewer');
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        await meta.addMember(team.id, ann.id, 'member');
+        await meta.addMember(org.entityId, ann.id, 'admin');
+        expect(await meta.roleOf(team.id, bob.id)).toBe('viewer');
+        await meta.addMember(team.id, bob.id, 'member');
+        expect(await meta.roleOf(team.id, bob.id)).toBe('member');
+        expect(await meta.roleOf(org.entityId, bob.id)).toBeNull();
+        // In joining order (a role change keeps the place).
+        expect((await meta.listMembers(team.id)).map((m) => [m.user.username, m.role])).toEqual([['bob', 'member'], ['ann', 'member']]);
+        expect(await meta.removeMember(team.id, bob.id)).toBe(true);
+        expect(await meta.removeMember(team.id, bob.id)).toBe(false);
+        expect(await meta.roleOf(team.id, bob.id)).toBeNull();
+        // Deleted users are no one's members.
+        await meta.deleteUser(ann.id);
+        expect(await meta.listMembers(team.id)).toEqual([]);
+      });
+
+      it('lists the organizations of a user and the teams of an organization, by name', async () => {
+        const zorg = await meta.createOrganization({ name: 'zorg', entityName: 'zorg' });
+        const aorg = await meta.createOrganization({ name: 'aorg', entityName: 'aorg' });
+        await meta.createOrganization({ name: 'other', entityName: 'other' });
+        const user = await meta.createUser({ username: 'cy', email: null, admin: false });
+        await meta.addMember(zorg.entityId, user.id, 'viewer');
+        await meta.addMember(aorg.entityId, user.id, 'member');
+        expect((await meta.listOrganizationsOfUser(user.id)).map((o) => o.name)).toEqual(['aorg', 'zorg']);
+        await meta.createTeam('t2', zorg.id);
+        await meta.createTeam('t1', zorg.id);
+        await meta.createTeam('t3', aorg.id);
+        expect((await meta.listTeamsOfOrganization(zorg.id)).map((t) => t.name)).toEqual(['t1', 't2']);
+        // The personal entity belongs to at most one organization.
+        await meta.setEntityOrganization(user.entityId, aorg.id);
+        expect((await meta.findEntityById(user.entityId))?.orgId).toBe(aorg.id);
+        await meta.setEntityOrganization(user.entityId, null);
+        expect((await meta.findEntityById(user.entityId))?.orgId).toBeNull();
+      });
+
+      it('flags service accounts and finds users by email case-insensitively', async () => {
+        const sa = await meta.createUser({ username: 'ci-bot', email: null, admin: false, serviceAccount: true });
+        const human = await meta.createUser({ username: 'dee', email: 'Dee@Example.com', admin: false });
+        expect(sa.serviceAccount).toBe(true);
+        expect(human.serviceAccount).toBe(false);
+        expect((await meta.findUserByUsername('ci-bot'))?.serviceAccount).toBe(true);
+        expect(await meta.findUserByEmail('dee@example.COM')).toEqual(human);
+        expect(await meta.findUserByEmail('nobody@example.com')).toBeNull();
+        // An email shared by two users names neither.
+        await meta.createUser({ username: 'dee2', email: 'dee@example.com', admin: false });
+        expect(await meta.findUserByEmail('dee@example.com')).toBeNull();
+      });
+
+      it('deletes teams and organizations with their memberships, but never ones that own projects', async () => {
+        const org = await meta.createOrganization({ name: 'acme', entityName: 'acme' });
+        const busy = await meta.createTeam('busy', org.id);
+        const idle = await meta.createTeam('idle', org.id);
+        const user = await meta.createUser({ username: 'eve', email: null, admin: false });
+        await meta.addMember(busy.id, user.id, 'member');
+        await meta.addMember(idle.id, user.id, 'member');
+        await meta.addMember(org.entityId, user.id, 'member');
+        await meta.setEntityOrganization(user.entityId, org.id);
+        await meta.ensureProject(busy.id, 'p');
+
+        expect(await meta.deleteTeam(busy.id)).toBe('has-projects');
+        expect(await meta.deleteOrganization(org.id)).toBe('has-projects');
+        expect(await meta.roleOf(busy.id, user.id)).toBe('member');
+        expect(await meta.deleteTeam(idle.id)).toBe('deleted');
+        expect(await meta.findEntityByName('idle')).toBeNull();
+        expect(await meta.roleOf(idle.id, user.id)).toBeNull();
+
+        const empty = await meta.createOrganization({ name: 'empty', entityName: 'empty-org' });
+        const team = await meta.createTeam('t', empty.id);
+        await meta.addMember(team.id, user.id, 'admin');
+        await meta.addMember(empty.entityId, user.id, 'admin');
+        expect(await meta.deleteOrganization(empty.id)).toBe('deleted');
+        expect(await meta.findOrganizationByName('empty')).toBeNull();
+        expect(await meta.findEntityByName('empty-org')).toBeNull();
+        expect(await meta.findEntityByName('t')).toBeNull();
+        expect((await meta.listOrganizationsOfUser(user.id)).map((o) => o.name)).toEqual(['acme']);
+        expect((await meta.findEntityById(user.entityId))?.orgId).toBe(org.id);
+      });
+
+      it('counts the bytes of run files an entity stores', async () => {
+        const { user, project } = await newProject();
+        expect(await meta.storageBytes(user.entityId)).toBe(0);
+        const { run } = await meta.insertRun(runInput(project.id, 'r'), nameFor);
+        await meta.upsertRunFile({ runId: run.id, name: 'a', blobKey: 'k', sizeBytes: 100, md5: null, mimetype: null });
+        await meta.upsertRunFile({ runId: run.id, name: 'b', blobKey: 'k2', sizeBytes: 23, md5: null, mimetype: null });
+        expect(await meta.storageBytes(user.entityId)).toBe(123);
+      });
+    });
+
     describe('API keys', () => {
       it('stores, finds, lists and revokes keys by hash', async () => {
         const user = await meta.createUser({ username: 'erin', email: null, admin: false });

@@ -1,8 +1,9 @@
-import type { RawBuilder, Selectable } from 'kysely';
+import { sql, type RawBuilder, type Selectable } from 'kysely';
 import { RunQuerySql } from './run-query.js';
 import { toStrictJson, type EntityId, type ProjectId, type RunId, type UserId } from '@cairn/shared';
 import type {
-  ApiKeyRecord, Entity, EntityType, FilterNode, MetaStore, NewRun, Project, Run, RunFile, RunPatch, RunQuery, RunState, User,
+  ApiKeyRecord, Entity, EntityType, FilterNode, Member, MetaStore, NewRun, Organization, OrganizationId, Project, Role, Run,
+  RunFile, RunPatch, RunQuery, RunState, User,
 } from '../core/ports.js';
 import type { Database } from './schema.js';
 import type { SqlDatabase } from './sql-database.js';
@@ -10,10 +11,15 @@ import type { SqlDatabase } from './sql-database.js';
 // Storage rows become domain objects here and only here.
 const toEntity = (r: Selectable<Database['entities']>): Entity => ({
   id: r.id as EntityId, name: r.name, type: r.type as EntityType, createdAt: new Date(r.created_at),
+  orgId: r.org_id === null ? null : (Number(r.org_id) as OrganizationId),
 });
 const toUser = (r: Selectable<Database['users']>): User => ({
   id: r.id as UserId, username: r.username, email: r.email, admin: r.admin === 1, entityId: r.entity_id as EntityId,
   createdAt: new Date(r.created_at), deletedAt: r.deleted_at === null ? null : new Date(r.deleted_at),
+  serviceAccount: r.service_account === 1,
+});
+const toOrganization = (r: Selectable<Database['organizations']>): Organization => ({
+  id: Number(r.id) as OrganizationId, name: r.name, entityId: Number(r.entity_id) as EntityId, createdAt: new Date(r.created_at),
 });
 const toKey = (r: Selectable<Database['api_keys']>): ApiKeyRecord => ({
   id: r.id, userId: r.user_id as UserId, keyHash: r.key_hash, prefix: r.prefix, name: r.name,
@@ -99,19 +105,24 @@ export class KyselyMetaStore implements MetaStore {
     const r = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
     return r ? toUser(r) : null;
   }
-  async createUser(input: { username: string; email: string | null; admin: boolean }) {
+  async createUser(input: { username: string; email: string | null; admin: boolean; serviceAccount?: boolean }) {
     return this.db.transaction().execute(async (tx) => {
       const now = Date.now();
       const entity = await tx.insertInto('entities').values({ name: input.username, type: 'user', created_at: now })
         .returningAll().executeTakeFirstOrThrow();
       const user = await tx.insertInto('users').values({
         username: input.username, email: input.email, admin: input.admin ? 1 : 0, entity_id: entity.id,
-        password_hash: null, created_at: now, deleted_at: null,
+        password_hash: null, created_at: now, deleted_at: null, service_account: input.serviceAccount ? 1 : 0,
       }).returningAll().executeTakeFirstOrThrow();
       await tx.insertInto('memberships').values({ entity_id: entity.id, user_id: user.id, role: 'admin', created_at: now })
         .execute();
       return toUser(user);
     });
+  }
+  async findUserByEmail(email: string) {
+    const rows = await this.db.selectFrom('users').selectAll().where(sql<boolean>`lower(email) = ${email.toLowerCase()}`)
+      .where('deleted_at', 'is', null).limit(2).execute();
+    return rows.length === 1 ? toUser(rows[0]!) : null;
   }
   async deleteUser(id: UserId) {
     await this.db.transaction().execute(async (tx) => {
@@ -131,14 +142,104 @@ export class KyselyMetaStore implements MetaStore {
       .orderBy('entities.name').execute();
     return rows.map(toEntity);
   }
-  async addMember(entityId: EntityId, userId: UserId, role: string) {
+  async addMember(entityId: EntityId, userId: UserId, role: Role) {
     await this.db.insertInto('memberships').values({ entity_id: entityId, user_id: userId, role, created_at: Date.now() })
       .onConflict((oc) => oc.columns(['entity_id', 'user_id']).doUpdateSet({ role })).execute();
   }
   async isMember(entityId: EntityId, userId: UserId) {
+    return (await this.roleOf(entityId, userId)) !== null;
+  }
+  async roleOf(entityId: EntityId, userId: UserId) {
     const r = await this.db.selectFrom('memberships').select('role').where('entity_id', '=', entityId)
       .where('user_id', '=', userId).executeTakeFirst();
-    return r !== undefined;
+    return r ? (r.role as Role) : null;
+  }
+  async removeMember(entityId: EntityId, userId: UserId) {
+    const r = await this.db.deleteFrom('memberships').where('entity_id', '=', entityId).where('user_id', '=', userId)
+      .executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  }
+  async listMembers(entityId: EntityId): Promise<Member[]> {
+    const rows = await this.db.selectFrom('memberships').innerJoin('users', 'users.id', 'memberships.user_id')
+      .selectAll('users').select('memberships.role as member_role').where('memberships.entity_id', '=', entityId)
+      .where('users.deleted_at', 'is', null).orderBy('memberships.created_at').orderBy('users.username').execute();
+    return rows.map(({ member_role, ...user }) => ({ user: toUser(user), role: member_role as Role }));
+  }
+
+  async createOrganization(input: { name: string; entityName: string }) {
+    return this.db.transaction().execute(async (tx) => {
+      const now = Date.now();
+      const entity = await tx.insertInto('entities').values({ name: input.entityName, type: 'organization', created_at: now })
+        .returning('id').executeTakeFirstOrThrow();
+      const org = await tx.insertInto('organizations').values({ name: input.name, entity_id: entity.id, created_at: now })
+        .returningAll().executeTakeFirstOrThrow();
+      await tx.updateTable('entities').set({ org_id: org.id }).where('id', '=', entity.id).execute();
+      return toOrganization(org);
+    });
+  }
+  async findOrganizationByName(name: string) {
+    const r = await this.db.selectFrom('organizations').selectAll().where('name', '=', name).executeTakeFirst();
+    return r ? toOrganization(r) : null;
+  }
+  async findOrganizationById(id: OrganizationId) {
+    const r = await this.db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
+    return r ? toOrganization(r) : null;
+  }
+  async listOrganizations() {
+    return (await this.db.selectFrom('organizations').selectAll().orderBy('name').execute()).map(toOrganization);
+  }
+  async listOrganizationsOfUser(userId: UserId) {
+    const rows = await this.db.selectFrom('organizations')
+      .innerJoin('memberships', 'memberships.entity_id', 'organizations.entity_id')
+      .selectAll('organizations').where('memberships.user_id', '=', userId).orderBy('organizations.name').execute();
+    return rows.map(toOrganization);
+  }
+  async createTeam(name: string, orgId: OrganizationId) {
+    const r = await this.db.insertInto('entities').values({ name, type: 'team', created_at: Date.now(), org_id: orgId })
+      .returningAll().executeTakeFirstOrThrow();
+    return toEntity(r);
+  }
+  async listTeamsOfOrganization(orgId: OrganizationId) {
+    const rows = await this.db.selectFrom('entities').selectAll().where('org_id', '=', orgId).where('type', '=', 'team')
+      .orderBy('name').execute();
+    return rows.map(toEntity);
+  }
+  async setEntityOrganization(entityId: EntityId, orgId: OrganizationId | null) {
+    await this.db.updateTable('entities').set({ org_id: orgId }).where('id', '=', entityId).execute();
+  }
+  async deleteTeam(entityId: EntityId) {
+    return this.db.transaction().execute(async (tx) => {
+      if (await tx.selectFrom('projects').select('id').where('entity_id', '=', entityId).executeTakeFirst()) return 'has-projects' as const;
+      await tx.deleteFrom('memberships').where('entity_id', '=', entityId).execute();
+      await tx.deleteFrom('entities').where('id', '=', entityId).where('type', '=', 'team').execute();
+      return 'deleted' as const;
+    });
+  }
+  async deleteOrganization(id: OrganizationId) {
+    return this.db.transaction().execute(async (tx) => {
+      const org = await tx.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
+      if (!org) return 'deleted' as const;
+      const owned = tx.selectFrom('entities').select('id').where((eb) => eb.or([
+        eb('org_id', '=', id).and('type', 'in', ['team', 'organization']), eb('id', '=', org.entity_id),
+      ]));
+      if (await tx.selectFrom('projects').select('id').where('entity_id', 'in', owned).executeTakeFirst()) return 'has-projects' as const;
+      const ids = (await owned.execute()).map((r) => r.id);
+      await tx.deleteFrom('memberships').where('entity_id', 'in', ids).execute();
+      // Personal entities simply stop belonging to it.
+      await tx.updateTable('entities').set({ org_id: null }).where('org_id', '=', id).execute();
+      await tx.deleteFrom('organizations').where('id', '=', id).execute();
+      await tx.deleteFrom('entities').where('id', 'in', ids).execute();
+      return 'deleted' as const;
+    });
+  }
+  async storageBytes(entityId: EntityId) {
+    const files = await this.db.selectFrom('run_files').innerJoin('runs', 'runs.id', 'run_files.run_id')
+      .innerJoin('projects', 'projects.id', 'runs.project_id').where('projects.entity_id', '=', entityId)
+      .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('run_files.size_bytes'), eb.lit(0)).as('n')).executeTakeFirstOrThrow();
+    const artifacts = await this.db.selectFrom('artifacts').innerJoin('projects', 'projects.id', 'artifacts.project_id')
+      .where('projects.entity_id', '=', entityId).where('artifacts.state', '!=', 'DELETED')
+      .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('artifacts.size'), eb.lit(0)).as('n')).executeTakeFirstOrThrow();
+    return Number(files.n) + Number(artifacts.n);
   }
 
   async insertApiKey(input: { userId: UserId; keyHash: string; prefix: string; name: string | null }) {

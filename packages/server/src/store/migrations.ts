@@ -1,6 +1,11 @@
 import { type Kysely, type Migration, type MigrationProvider } from 'kysely';
-import { artifactMigration, artifactRetentionMigration } from './artifact-migration.js';
+import { artifactMigration, artifactRetentionMigration, artifactTtlDefaultsMigration } from './artifact-migration.js';
+import { artifactManifestPartsMigration } from './artifact-parts-migration.js';
 import { sessionsAuditMigration } from './sessions-audit-migration.js';
+import { organizationsMigration } from './org-migration.js';
+import { artifactCollectionDeletionMigration, artifactOutputsAndCollectionTagsMigration } from './artifact-lineage-migration.js';
+import { registriesMigration } from './registry-migration.js';
+import { promotionMigration } from './promotion-migration.js';
 
 export type SqlDialect = 'sqlite' | 'postgres';
 
@@ -187,6 +192,13 @@ export function migrationsFor(dialect: SqlDialect): MigrationProvider {
     '0005_sessions_audit': sessionsAuditMigration(dialect),
     '0006_artifacts': artifactMigration(dialect),
     '0007_artifact_retention': artifactRetentionMigration(),
+    '0008_artifact_manifest_parts': artifactManifestPartsMigration(dialect),
+    '0009_artifact_ttl_defaults': artifactTtlDefaultsMigration(),
+    '0010_organizations': organizationsMigration(dialect),
+    '0011_artifact_outputs_collection_tags': artifactOutputsAndCollectionTagsMigration(),
+    '0012_promotion_history': promotionMigration(dialect),
+    '0013_registries': registriesMigration(),
+    '0014_artifact_collection_deletion': artifactCollectionDeletionMigration(),
   };
   return { getMigrations: async () => migrations };
 }

@@ -1,15 +1,16 @@
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 /**
  * Table shapes shared by SQLite and PostgreSQL. Portable on purpose: times are epoch milliseconds
  * (BIGINT), booleans are 0/1 integers, JSON documents are TEXT kept exactly as the SDK sent them.
  */
 export interface Database {
-  entities: { id: Generated<number>; name: string; type: string; created_at: number };
+  entities: { id: Generated<number>; name: string; type: string; created_at: number; org_id: Generated<number | null> };
   users: {
     id: Generated<number>; username: string; email: string | null; admin: number; entity_id: number;
-    password_hash: string | null; created_at: number; deleted_at: number | null;
+    password_hash: string | null; created_at: number; deleted_at: number | null; service_account: Generated<number>;
   };
+  organizations: { id: Generated<number>; name: string; entity_id: number; created_at: number };
   memberships: { entity_id: number; user_id: number; role: string; created_at: number };
   api_keys: {
     id: Generated<number>; user_id: number; key_hash: string; prefix: string; name: string | null;
@@ -51,6 +52,8 @@ export interface Database {
   artifact_collections: {
     id: Generated<number>; project_id: number; type_id: number; name: string; kind: string; description: string | null;
     client_id: string | null; created_at: number; updated_at: number;
+    /** Set when the sequence was deleted (0014): hidden from reads until logged to or restored again. */
+    deleted_at: ColumnType<number | null, number | null | undefined, number | null>;
   };
   artifacts: {
     id: Generated<number>; project_id: number; sequence_id: number; type_id: number; state: string; digest: string;
@@ -59,7 +62,11 @@ export interface Database {
     created_by_run_id: number | null; client_id: string | null; distributed_id: string | null;
     requested_aliases: Generated<string>; created_at: number; updated_at: number;
     committed_at: number | null; deleted_at: number | null;
+    /** 1: the TTL comes from the collection/project default (0009); 0: ttl_seconds is the version's own (null = none). */
+    ttl_inherited: Generated<number>;
   };
+  /** Default TTLs versions inherit: collection_id 0 = the whole project. ttl_seconds 0 = "never expire". */
+  artifact_ttl_defaults: { project_id: number; collection_id: number; ttl_seconds: number; updated_at: number };
   artifact_memberships: { collection_id: number; artifact_id: number; version_index: number; created_at: number };
   artifact_aliases: { id: Generated<number>; collection_id: number; alias: string; artifact_id: number; created_at: number };
   artifact_tags: { artifact_id: number; name: string };
@@ -67,11 +74,37 @@ export interface Database {
     artifact_id: number; type: string; name: string; digest: string; blob_key: string; base_artifact_id: number | null;
     updated_at: number;
   };
+  /** Partial manifests (INCREMENTAL, PATCH) of a pending version, merged in id order on commit (0008). */
+  artifact_manifest_parts: {
+    id: Generated<number>; artifact_id: number; type: string; name: string; digest: string; blob_key: string;
+    base_artifact_id: number | null; created_at: number;
+  };
   artifact_files: {
     artifact_id: number; name: string; digest: string; size: number; ref: string | null; birth_artifact_id: number | null;
   };
   content_objects: { md5_hex: string; size: number | null; birth_artifact_id: number; stored_at: number | null; created_at: number };
   artifact_usage: { run_id: number; artifact_id: number; used_as: string | null; created_at: number };
+  /** Runs that logged a version another run created (content dedup), besides its creator (0011). */
+  artifact_outputs: { run_id: number; artifact_id: number; created_at: number };
+  artifact_collection_tags: { collection_id: number; name: string };
+  /** Append-only promotion history (0012): links, unlinks, alias changes, registry role changes. */
+  promotion_events: {
+    id: Generated<number>; at: number; project_id: number; collection_id: number | null; action: string; alias: string | null;
+    from_artifact_id: number | null; from_version: number | null; to_artifact_id: number | null; to_version: number | null;
+    actor_user_id: number | null; actor_name: string; detail: string | null;
+  };
+  /** Alias events of portfolio collections not yet fanned out to webhooks (0012). */
+  promotion_outbox: { event_id: number };
+  registry_alias_policies: { project_id: number; protected_aliases: string; updated_at: number; updated_by: string };
+  webhooks: {
+    id: Generated<number>; scope_kind: string; scope_id: number; url: string; secret: string; description: string | null;
+    created_by: string; created_at: number; disabled_at: number | null;
+  };
+  webhook_deliveries: {
+    id: Generated<number>; webhook_id: number; event_type: string; body: string; status: string; attempts: Generated<number>;
+    next_attempt_at: number; lease_until: number | null; last_status_code: number | null; last_error: string | null;
+    created_at: number; delivered_at: number | null;
+  };
   console_lines: {
     run_id: number; writer: string; line_no: number; seq: number; level: string; label: string | null;
     ts: string | null; text: string;
@@ -84,4 +117,9 @@ export interface Database {
     id: Generated<number>; at: number; actor: string | null; action: string; target: string | null;
     ip: string | null; detail: string | null;
   };
+  /** Registry settings, accepted types, members and portfolio version counters (0013). */
+  registries: { project_id: number; visibility: string; allow_all_types: number; created_at: number; updated_at: number };
+  registry_artifact_types: { project_id: number; name: string; created_at: number };
+  registry_members: { project_id: number; member_kind: string; member_id: number; role: string; created_at: number };
+  portfolio_counters: { collection_id: number; next_version: number };
 }

@@ -1,5 +1,6 @@
 import { decodeGqlId, encodeGqlId } from '@cairn/shared';
-import type { ArtifactInProject, CreateArtifactInput } from '../../core/artifacts.js';
+import type { ArtifactInProject, CreateArtifactInput, PreparedManifest } from '../../core/artifacts.js';
+import { ttlToWire } from '../../core/artifact-ttl.js';
 import { DomainError, ErrorCodes } from '../../core/errors.js';
 import { compileMongoFilter } from '../../core/mongo-match.js';
 import type { ArtifactCollection, ArtifactFileEntry, ArtifactType, Entity, Project } from '../../core/ports.js';
@@ -19,6 +20,24 @@ async function collectionOf(ctx: GqlContext, r: InProject, id: number): Promise<
   const collection = await ctx.services.artifacts.artifactStore.findCollectionById(id);
   if (!collection) throw new Error(`collection ${id} vanished`);
   return { collection, project: r.project, entity: r.entity };
+}
+
+/** A collection in its own project (a registry's portfolio, for instance), or null when the viewer may not read that project. */
+async function readableCollection(ctx: GqlContext, id: number): Promise<CollectionRef | null> {
+  const collection = await ctx.services.artifacts.artifactStore.findCollectionById(id);
+  const project = collection ? await ctx.services.meta.findProjectById(collection.projectId) : null;
+  const entity = project ? await ctx.services.meta.findEntityById(project.entityId) : null;
+  if (!collection || !project || !entity || !(await ctx.services.access.canReadProject(ctx.viewer, entity, project))) return null;
+  return { collection, project, entity };
+}
+
+/**
+ * A version as a member of a collection: a sequence's versions live in its project; a portfolio's (linked)
+ * versions are located in their own projects (shown without them when the viewer reads them only through the portfolio).
+ */
+async function memberArtifact(ctx: GqlContext, c: CollectionRef, artifact: ArtifactInProject['artifact']): Promise<ArtifactInProject> {
+  if (c.collection.kind !== 'portfolio') return { artifact, project: c.project, entity: c.entity };
+  return (await ctx.services.artifacts.locate(ctx.viewer, artifact)) ?? { artifact, project: c.project, entity: c.entity, sourceHidden: true };
 }
 
 function artifactFileView(ctx: GqlContext, a: ArtifactInProject, f: ArtifactFileEntry): FileView {
@@ -54,13 +73,18 @@ const collectionFields = {
   description: (c: CollectionRef) => c.collection.description,
   createdAt: (c: CollectionRef) => c.collection.createdAt,
   updatedAt: (c: CollectionRef) => c.collection.updatedAt,
-  project: (c: CollectionRef) => projectRef(c),
+  // A linked version's own sequence is shown without its project to viewers who read it only through a registry.
+  project: (c: CollectionRef & { hidden?: boolean }) => (c.hidden ? null : projectRef(c)),
+  state: (c: CollectionRef & { deleted?: boolean }) => (c.deleted ? 'DELETED' : 'READY'),
   defaultArtifactType: async (c: CollectionRef, _a: Args, ctx: GqlContext) => ({
     type: await ctx.services.artifacts.artifactStore.findTypeById(c.collection.typeId), project: c.project, entity: c.entity,
   }),
   artifactMembership: async (c: CollectionRef, args: Args, ctx: GqlContext) =>
     ctx.services.artifacts.membershipByName(c.project, c.entity, `${c.collection.name}:${String(args.aliasName)}`),
-  tags: () => ({ edges: [], pageInfo: { endCursor: null, hasNextPage: false, startCursor: null, hasPreviousPage: false } }),
+  tags: async (c: CollectionRef, args: Args, ctx: GqlContext) => {
+    const names = await ctx.services.artifacts.artifactStore.listCollectionTags(c.collection.id);
+    return page(names.map((name) => collectionTag(c.collection.id, name)), str(args.after), args.first as number | null);
+  },
   artifacts: async (c: CollectionRef, args: Args, ctx: GqlContext) => {
     const match = compileMongoFilter(str(args.filters));
     const store = ctx.services.artifacts.artifactStore;
@@ -74,10 +98,10 @@ const collectionFields = {
       };
       if (match(doc)) versions.push(v);
     }
-    const order = str(args.order);
-    if (order && order.replace(/^[+-]/, '') === 'versionIndex' && !order.startsWith('-')) versions.reverse();
+    sortVersions(versions, str(args.order));
     const p = page(versions, str(args.after), args.first as number | null);
-    return { ...p, edges: p.edges.map((e) => ({ node: { artifact: e.node.artifact, project: c.project, entity: c.entity }, version: `v${e.node.versionIndex}`, cursor: e.cursor })) };
+    const nodes = await Promise.all(p.edges.map((e) => memberArtifact(ctx, c, e.node.artifact)));
+    return { ...p, edges: p.edges.map((e, i) => ({ node: nodes[i], version: `v${e.node.versionIndex}`, cursor: e.cursor })) };
   },
   aliases: async (c: CollectionRef, args: Args, ctx: GqlContext) => {
     const versions = await ctx.services.artifacts.artifactStore.listVersions(c.collection.id, 0, 10_000);
@@ -110,15 +134,18 @@ export const artifactResolvers = {
   },
   Mutation: {
     createArtifact: async (_p: unknown, { input }: { input: Args }, ctx: GqlContext) => {
+      const names = Array.isArray(input.artifactCollectionNames) ? (input.artifactCollectionNames as string[]) : [];
+      const collectionName = str(input.artifactCollectionName) ?? names[0];
+      if (collectionName === undefined) throw new DomainError(ErrorCodes.INVALID_INPUT, 'createArtifact needs artifactCollectionName or artifactCollectionNames');
       const i: CreateArtifactInput = {
         entityName: String(input.entityName), projectName: String(input.projectName),
-        artifactTypeName: String(input.artifactTypeName), artifactCollectionName: String(input.artifactCollectionName),
+        artifactTypeName: String(input.artifactTypeName), artifactCollectionName: collectionName,
         runName: str(input.runName), digest: String(input.digest), description: str(input.description), metadata: str(input.metadata),
         aliases: (input.aliases as { artifactCollectionName: string; alias: string }[] | null) ?? [],
         tags: ((input.tags as { tagName: string }[] | null) ?? []).map((t) => t.tagName),
         ttlDurationSeconds: (input.ttlDurationSeconds as number | null) ?? null, historyStep: (input.historyStep as number | null) ?? null,
         enableDigestDeduplication: input.enableDigestDeduplication !== false, distributedID: str(input.distributedID),
-        clientID: str(input.clientID), sequenceClientID: str(input.sequenceClientID),
+        clientID: str(input.clientID), sequenceClientID: str(input.sequenceClientID), storageRegion: str(input.storageRegion),
       };
       return { artifact: await ctx.services.artifacts.create(ctx.viewer, i), clientMutationId: str(input.clientMutationId) };
     },
@@ -126,17 +153,13 @@ export const artifactResolvers = {
       const m = await ctx.services.artifacts.prepareManifest(ctx.viewer, String(input.artifactID), {
         name: String(input.name), digest: String(input.digest), type: String(input.type ?? 'FULL'), baseArtifactID: str(input.baseArtifactID),
       });
-      return { artifactManifest: manifestView(ctx, m.artifactId, String(input.name), m.uploadPath), clientMutationId: str(input.clientMutationId) };
+      return { artifactManifest: manifestView(ctx, m), clientMutationId: str(input.clientMutationId) };
     },
     updateArtifactManifest: async (_p: unknown, { input }: { input: Args }, ctx: GqlContext) => {
-      const id = decodeGqlId(String(input.artifactManifestID), 'ArtifactManifest')?.id;
-      const existing = id === undefined ? null : await ctx.services.artifacts.manifestOf(id);
-      if (!existing || id === undefined) throw new DomainError(ErrorCodes.NOT_FOUND, 'artifact manifest not found');
-      const m = await ctx.services.artifacts.prepareManifest(ctx.viewer, encodeGqlId('Artifact', id), {
-        name: existing.name, digest: str(input.digest) ?? existing.digest, type: existing.type,
-        baseArtifactID: str(input.baseArtifactID) ?? (existing.baseArtifactId !== null ? encodeGqlId('Artifact', existing.baseArtifactId) : null),
+      const m = await ctx.services.artifacts.updateManifest(ctx.viewer, String(input.artifactManifestID), {
+        digest: str(input.digest), baseArtifactID: str(input.baseArtifactID),
       });
-      return { artifactManifest: manifestView(ctx, m.artifactId, existing.name, m.uploadPath), clientMutationId: str(input.clientMutationId) };
+      return { artifactManifest: manifestView(ctx, m), clientMutationId: str(input.clientMutationId) };
     },
     createArtifactFiles: async (_p: unknown, { input }: { input: Args }, ctx: GqlContext) => {
       const specs = input.artifactFiles as { artifactID: string; name: string; md5: string; uploadPartsInput: unknown[] | null }[];
@@ -192,6 +215,29 @@ export const artifactResolvers = {
       artifact: await ctx.services.artifacts.delete(ctx.viewer, String(input.artifactID), input.deleteAliases === true),
       clientMutationId: str(input.clientMutationId),
     }),
+    updateArtifactSequence: async (_p: unknown, { input }: { input: Args }, ctx: GqlContext) => ({
+      artifactCollection: await ctx.services.artifacts.updateSequence(ctx.viewer, String(input.artifactSequenceID), {
+        ...(typeof input.name === 'string' ? { name: input.name } : {}),
+        ...(input.description !== undefined ? { description: str(input.description) } : {}),
+      }),
+      clientMutationId: str(input.clientMutationId),
+    }),
+    moveArtifactSequence: async (_p: unknown, { input }: { input: Args }, ctx: GqlContext) => ({
+      artifactCollection: await ctx.services.artifacts.moveSequence(ctx.viewer, String(input.artifactSequenceID), String(input.destinationArtifactTypeName)),
+      clientMutationId: str(input.clientMutationId),
+    }),
+    deleteArtifactSequence: async (_p: unknown, { input }: { input: Args }, ctx: GqlContext) => ({
+      artifactCollection: { ...(await ctx.services.artifacts.deleteSequence(ctx.viewer, String(input.artifactSequenceID))), deleted: true },
+      clientMutationId: str(input.clientMutationId),
+    }),
+    createArtifactCollectionTagAssignments: async (_p: unknown, { input }: { input: Args }, ctx: GqlContext) => {
+      const tags = await changeCollectionTags(ctx, input, false);
+      return { tags: tags.names.map((name) => collectionTag(tags.collectionId, name)), clientMutationID: str(input.clientMutationID) };
+    },
+    deleteArtifactCollectionTagAssignments: async (_p: unknown, { input }: { input: Args }, ctx: GqlContext) => {
+      await changeCollectionTags(ctx, input, true);
+      return { success: true, clientMutationID: str(input.clientMutationID) };
+    },
     useArtifact: async (_p: unknown, { input }: { input: Args }, ctx: GqlContext) => ({
       artifact: await ctx.services.artifacts.use(ctx.viewer, {
         artifactID: String(input.artifactID), entityName: String(input.entityName), projectName: String(input.projectName),
@@ -217,7 +263,7 @@ export const artifactResolvers = {
       ctx.services.artifacts.membershipByName(p.project, p.entity, String(a.name)),
     artifact: async (p: InProject, a: Args, ctx: GqlContext) => {
       const m = await ctx.services.artifacts.membershipByName(p.project, p.entity, String(a.name));
-      return m ? { artifact: m.artifact, project: p.project, entity: p.entity } : null;
+      return m ? memberArtifact(ctx, m, m.artifact) : null;
     },
     artifactCollections: async (p: InProject, a: Args, ctx: GqlContext) => {
       const list = filterCollections(await ctx.services.artifacts.artifactStore.listProjectCollections(p.project.id), a);
@@ -239,7 +285,8 @@ export const artifactResolvers = {
     id: (t: TypeRef) => encodeGqlId('ArtifactType', t.type.id),
     artifact: async (t: TypeRef, a: Args, ctx: GqlContext) => {
       const m = await ctx.services.artifacts.membershipByName(t.project, t.entity, String(a.name));
-      return m && m.artifact.typeId === t.type.id ? { artifact: m.artifact, project: t.project, entity: t.entity } : null;
+      // The collection's type in this project (a linked version's own type row lives in its source project).
+      return m && m.collection.typeId === t.type.id ? memberArtifact(ctx, m, m.artifact) : null;
     },
     name: (t: TypeRef) => t.type.name,
     description: () => null,
@@ -267,16 +314,16 @@ export const artifactResolvers = {
   ArtifactPortfolio: collectionFields,
   Artifact: {
     id: (a: ArtifactInProject) => encodeGqlId('Artifact', a.artifact.id),
-    artifactSequence: (a: ArtifactInProject, _x: Args, ctx: GqlContext) => collectionOf(ctx, a, a.artifact.sequenceId),
+    artifactSequence: async (a: ArtifactInProject, _x: Args, ctx: GqlContext) => ({ ...(await collectionOf(ctx, a, a.artifact.sequenceId)), hidden: a.sourceHidden === true }),
     versionIndex: (a: ArtifactInProject) => a.artifact.versionIndex,
     artifactType: async (a: ArtifactInProject, _x: Args, ctx: GqlContext) => ({
       type: await ctx.services.artifacts.artifactStore.findTypeById(a.artifact.typeId), project: a.project, entity: a.entity,
     }),
     description: (a: ArtifactInProject) => a.artifact.description,
     metadata: (a: ArtifactInProject) => a.artifact.metadata ?? '{}',
-    // W&B reports -2 for "no TTL"; ttlIsInherited until one is set on the version.
-    ttlDurationSeconds: (a: ArtifactInProject) => a.artifact.ttlSeconds ?? -2,
-    ttlIsInherited: (a: ArtifactInProject) => a.artifact.ttlSeconds === null,
+    // The TTL in force (its own, else its collection's or project's default); W&B reports -2 for "no TTL".
+    ttlDurationSeconds: async (a: ArtifactInProject, _x: Args, ctx: GqlContext) => ttlToWire((await ctx.services.artifactTtl.of(a.artifact)).seconds),
+    ttlIsInherited: (a: ArtifactInProject) => a.artifact.ttlInherited,
     tags: async (a: ArtifactInProject, _x: Args, ctx: GqlContext) =>
       (await ctx.services.artifacts.artifactStore.listTags(a.artifact.id)).map((name) => ({ id: encodeGqlId('Tag', `${a.artifact.id}:${name}`), name })),
     historyStep: (a: ArtifactInProject) => a.artifact.historyStep,
@@ -288,9 +335,19 @@ export const artifactResolvers = {
     fileCount: (a: ArtifactInProject) => a.artifact.fileCount,
     createdAt: (a: ArtifactInProject) => a.artifact.createdAt,
     updatedAt: (a: ArtifactInProject) => a.artifact.updatedAt,
+    // Aliases in every collection the viewer may read, each with its own collection's project (a registry's, say).
     aliases: async (a: ArtifactInProject, _x: Args, ctx: GqlContext) => {
       const records = await ctx.services.artifacts.artifactStore.listAliases(a.artifact.id);
-      return Promise.all(records.map(async (record) => ({ record, ...(await collectionOf(ctx, a, record.collectionId)) })));
+      const out = [];
+      for (const record of records) {
+        if (record.collectionId === a.artifact.sequenceId) {
+          if (!a.sourceHidden) out.push({ record, ...(await collectionOf(ctx, a, record.collectionId)) });
+          continue;
+        }
+        const where = await readableCollection(ctx, record.collectionId);
+        if (where) out.push({ record, ...where });
+      }
+      return out;
     },
     currentManifest: async (a: ArtifactInProject, _x: Args, ctx: GqlContext) => {
       const m = await ctx.services.artifacts.manifestOf(a.artifact.id);
@@ -311,7 +368,7 @@ export const artifactResolvers = {
       return page(runs, str(args.after), args.first as number | null);
     },
     createdBy: async (a: ArtifactInProject, _x: Args, ctx: GqlContext) => {
-      if (a.artifact.createdByRunId === null) return null;
+      if (a.artifact.createdByRunId === null || a.sourceHidden) return null;
       const run = await ctx.services.meta.findRunById(a.artifact.createdByRunId);
       return run ? { run, project: a.project, entity: a.entity } : null;
     },
@@ -324,16 +381,41 @@ export const artifactResolvers = {
   ArtifactCollectionMembership: {
     id: (m: MembershipRef) => encodeGqlId('ArtifactCollectionMembership', `${m.collection.id}:${m.artifact.id}`),
     versionIndex: (m: MembershipRef) => m.versionIndex,
-    createdAt: (m: MembershipRef) => m.artifact.createdAt,
+    createdAt: async (m: MembershipRef, _x: Args, ctx: GqlContext) => (m.collection.kind === 'portfolio'
+      ? (await ctx.services.registries.linkedAt(m.collection.id, m.artifact.id)) ?? m.artifact.createdAt : m.artifact.createdAt),
     aliases: async (m: MembershipRef, _x: Args, ctx: GqlContext) => {
       const records = (await ctx.services.artifacts.artifactStore.listAliases(m.artifact.id)).filter((r) => r.collectionId === m.collection.id);
       return records.map((record) => ({ record, collection: m.collection, project: m.project, entity: m.entity }));
     },
     artifactCollection: (m: MembershipRef) => ({ collection: m.collection, project: m.project, entity: m.entity }),
-    artifact: (m: MembershipRef) => ({ artifact: m.artifact, project: m.project, entity: m.entity }),
+    artifact: (m: MembershipRef, _x: Args, ctx: GqlContext) => memberArtifact(ctx, m, m.artifact),
     files: (m: MembershipRef, args: Args, ctx: GqlContext) => filesConnection(ctx, m, args),
   },
 };
+
+/**
+ * Versions in the order asked for: `[+|-]field`, + (ascending) when unsigned, field in camelCase or snake_case
+ * as the SDK sends it (`+version_index`); versionIndex or createdAt. Without an order: newest first.
+ */
+function sortVersions(versions: { artifact: { createdAt: Date; id: number }; versionIndex: number }[], order: string | null) {
+  if (order === null || order === '') return;
+  const m = /^([+-]?)([A-Za-z_]+)$/.exec(order);
+  const field = m ? m[2]!.replace(/_([a-z])/g, (_x, c: string) => c.toUpperCase()) : null;
+  if (!m || (field !== 'versionIndex' && field !== 'createdAt')) {
+    throw new DomainError(ErrorCodes.INVALID_INPUT, `unsupported order ${JSON.stringify(order)}: use [+|-]versionIndex or [+|-]createdAt`);
+  }
+  const sign = m[1] === '-' ? -1 : 1;
+  const key = (v: (typeof versions)[number]) => (field === 'versionIndex' ? v.versionIndex : v.artifact.createdAt.getTime());
+  versions.sort((a, b) => sign * (key(a) - key(b) || a.versionIndex - b.versionIndex));
+}
+
+const collectionTag = (collectionId: number, name: string) => ({ id: encodeGqlId('Tag', `collection:${collectionId}:${name}`), name });
+
+async function changeCollectionTags(ctx: GqlContext, input: Args, remove: boolean) {
+  const tags = ((input.tags as { tagName: string }[] | null) ?? []).map((t) => t.tagName);
+  const request = { entityName: String(input.entityName), projectName: String(input.projectName), collectionName: String(input.artifactCollectionName), tags };
+  return ctx.services.artifacts.changeCollectionTags(ctx.viewer, request, remove);
+}
 
 /** Collections matching a MongoDB-style filter on name, description and dates; newest first with order "-createdAt". */
 function filterCollections(list: ArtifactCollection[], a: Args): ArtifactCollection[] {
@@ -347,16 +429,14 @@ function filterCollections(list: ArtifactCollection[], a: Args): ArtifactCollect
   return out;
 }
 
-function manifestFile(artifactId: number, name: string): FileView {
+/** `key`: the artifact id (its current manifest) or the manifest's own id (one being uploaded). */
+function manifestFile(key: number | string, name: string): FileView {
   return {
-    id: encodeGqlId('File', `manifest:${artifactId}`), name, displayName: name, url: null, directUrl: null, sizeBytes: 0,
+    id: encodeGqlId('File', `manifest:${key}`), name, displayName: name, url: null, directUrl: null, sizeBytes: 0,
     mimetype: 'application/json', updatedAt: null, md5: null, digest: null,
   };
 }
 
-function manifestView(ctx: GqlContext, artifactId: number, name: string, upload: string) {
-  return {
-    id: encodeGqlId('ArtifactManifest', artifactId),
-    file: { ...manifestFile(artifactId, name), uploadUrl: ctx.baseUrl + upload, uploadHeaders: [] },
-  };
+function manifestView(ctx: GqlContext, m: PreparedManifest) {
+  return { id: m.manifestId, file: { ...manifestFile(m.manifestId, m.name), uploadUrl: ctx.baseUrl + m.uploadPath, uploadHeaders: [] } };
 }

@@ -5,6 +5,7 @@ enum ArtifactDigestAlgorithm { MANIFEST_MD5 }
 enum ArtifactManifestType { FULL INCREMENTAL PATCH }
 enum ArtifactStorageLayout { V1 V2 }
 enum CompleteMultipartAction { Complete Abort }
+enum ArtifactCollectionState { READY DELETED }
 
 extend type Query {
   artifact(id: ID!): Artifact
@@ -24,11 +25,18 @@ extend type Mutation {
   addAliases(input: AddAliasesInput!): AliasesPayload
   deleteAliases(input: DeleteAliasesInput!): AliasesPayload
   deleteArtifact(input: DeleteArtifactInput!): DeleteArtifactPayload
+  updateArtifactSequence(input: UpdateArtifactSequenceInput!): ArtifactCollectionPayload
+  moveArtifactSequence(input: MoveArtifactSequenceInput!): ArtifactCollectionPayload
+  """Deletes every version (restorable for the grace period) and hides the sequence."""
+  deleteArtifactSequence(input: DeleteArtifactSequenceInput!): DeleteArtifactCollectionPayload
+  createArtifactCollectionTagAssignments(input: CreateArtifactCollectionTagAssignmentsInput!): CreateArtifactCollectionTagAssignmentsPayload
+  deleteArtifactCollectionTagAssignments(input: DeleteArtifactCollectionTagAssignmentsInput!): DeleteArtifactCollectionTagAssignmentsPayload
 }
 
 extend type Project {
   artifactType(name: String!): ArtifactType
-  artifactTypes(after: String, first: Int): ArtifactTypeConnection
+  """includeAll (registries): the accepted types, or every type in use when all are accepted."""
+  artifactTypes(after: String, first: Int, includeAll: Boolean): ArtifactTypeConnection
   artifactCollection(name: String!): ArtifactCollection
   artifactCollectionMembership(name: String!): ArtifactCollectionMembership
   """Older SDKs: the version named "collection:alias" or "collection:vN" (tracking is recorded by useArtifact)."""
@@ -78,6 +86,7 @@ interface ArtifactCollection {
   artifacts(after: String, first: Int, order: String, filters: JSONString): VersionedArtifactConnection
   tags(after: String, first: Int): TagConnection
   aliases(after: String, first: Int): ArtifactAliasConnection
+  state: ArtifactCollectionState!
 }
 type ArtifactSequence implements ArtifactCollection {
   id: ID!
@@ -91,6 +100,7 @@ type ArtifactSequence implements ArtifactCollection {
   artifacts(after: String, first: Int, order: String, filters: JSONString): VersionedArtifactConnection
   tags(after: String, first: Int): TagConnection
   aliases(after: String, first: Int): ArtifactAliasConnection
+  state: ArtifactCollectionState!
   latestArtifact: Artifact
   digestAlgorithm: ArtifactDigestAlgorithm!
 }
@@ -106,6 +116,7 @@ type ArtifactPortfolio implements ArtifactCollection {
   artifacts(after: String, first: Int, order: String, filters: JSONString): VersionedArtifactConnection
   tags(after: String, first: Int): TagConnection
   aliases(after: String, first: Int): ArtifactAliasConnection
+  state: ArtifactCollectionState!
 }
 type ArtifactCollectionConnection { edges: [ArtifactCollectionEdge!]! pageInfo: PageInfo! totalCount: Int! }
 type ArtifactCollectionEdge { node: ArtifactCollection cursor: String! }
@@ -167,7 +178,8 @@ input CreateArtifactInput {
   entityName: String!
   projectName: String!
   artifactTypeName: String!
-  artifactCollectionName: String!
+  """The sequence of the new version; when absent, the first of artifactCollectionNames (public API Run.log_artifact)."""
+  artifactCollectionName: String
   artifactCollectionNames: [String!]
   runName: String
   digest: String!
@@ -264,4 +276,26 @@ input DeleteAliasesInput { artifactID: ID! aliases: [ArtifactCollectionAliasInpu
 type AliasesPayload { success: Boolean! clientMutationId: String }
 input DeleteArtifactInput { artifactID: ID! deleteAliases: Boolean clientMutationId: String }
 type DeleteArtifactPayload { artifact: Artifact! clientMutationId: String }
+
+input UpdateArtifactSequenceInput { artifactSequenceID: ID! name: String description: String clientMutationId: String }
+input DeleteArtifactSequenceInput { artifactSequenceID: ID! clientMutationId: String }
+"""The collection and every version in it take the destination type (created in the project when new)."""
+input MoveArtifactSequenceInput { artifactSequenceID: ID! destinationArtifactTypeName: String! clientMutationId: String }
+type ArtifactCollectionPayload { artifactCollection: ArtifactCollection! clientMutationId: String }
+input CreateArtifactCollectionTagAssignmentsInput {
+  entityName: String!
+  projectName: String!
+  artifactCollectionName: String!
+  tags: [TagInput!]!
+  clientMutationID: String
+}
+type CreateArtifactCollectionTagAssignmentsPayload { tags: [Tag!]! clientMutationID: String }
+input DeleteArtifactCollectionTagAssignmentsInput {
+  entityName: String!
+  projectName: String!
+  artifactCollectionName: String!
+  tags: [TagInput!]!
+  clientMutationID: String
+}
+type DeleteArtifactCollectionTagAssignmentsPayload { success: Boolean! clientMutationID: String }
 `;

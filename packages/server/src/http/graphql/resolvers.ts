@@ -21,7 +21,15 @@ type Args = Record<string, unknown>;
 type Resolver<P> = (parent: P, args: Args, ctx: GqlContext) => unknown;
 
 // Server features this build really supports (protocol §2.3): the SDK picks code paths by them.
-const SERVER_FEATURES: string[] = ['FILESTREAM_GZIP', 'UPDATE_RUN_STATE'];
+// The two artifact download features pick the richer /artifactsV2 fallback URLs (http/artifact-download-route.ts).
+const SERVER_FEATURES: string[] = [
+  'FILESTREAM_GZIP', 'UPDATE_RUN_STATE', 'ARTIFACT_COLLECTION_MEMBERSHIP_FILE_DOWNLOAD_HANDLER', 'ARTIFACT_V2_DOWNLOAD_HANDLER_SUPPORTS_ARTIFACT_ID',
+  // artifact.files() asks for FileConnection.totalCount (artifact-resolvers.ts filesConnection counts them).
+  'TOTAL_COUNT_IN_FILE_CONNECTION',
+  // Registries (registry-resolvers.ts): api.registries()/registry(), api.create_registry(), and linkArtifact
+  // answering with the new membership.
+  'ARTIFACT_REGISTRY_SEARCH', 'INCLUDE_ARTIFACT_TYPES_IN_REGISTRY_CREATION', 'ARTIFACT_MEMBERSHIP_IN_LINK_ARTIFACT_RESPONSE',
+];
 
 const str = (v: unknown) => (typeof v === 'string' ? v : null);
 const optStr = (v: unknown) => (typeof v === 'string' ? v : undefined);
@@ -30,7 +38,8 @@ async function projectRef(ctx: GqlContext, entityName: unknown, name: unknown): 
   const entity = await ctx.services.access.entityOrNull(ctx.viewer, str(entityName));
   if (!entity || typeof name !== 'string') return null;
   const project = await ctx.services.meta.findProject(entity.id, name);
-  return project ? { project, entity } : null;
+  // A project may be hidden although its entity is not (a restricted registry).
+  return project && (await ctx.services.access.canReadProject(ctx.viewer, entity, project)) ? { project, entity } : null;
 }
 
 const projectResolvers: Record<string, Resolver<ProjectRef>> = {
@@ -43,7 +52,8 @@ const projectResolvers: Record<string, Resolver<ProjectRef>> = {
   createdAt: (p) => p.project.createdAt,
   updatedAt: (p) => p.project.updatedAt,
   isBenchmark: () => false,
-  readOnly: () => false,
+  // The viewer role reads but does not write (artifacts check this before saving into a project).
+  readOnly: async (p, _a, ctx) => !(await ctx.services.access.canWrite(ctx.viewer, p.entity)),
   access: () => 'PRIVATE',
   views: () => '{}',
   runCount: (p, args, ctx) => ctx.services.runs.count(ctx.viewer, p.entity.name, p.project.name, str(args.filters)),
@@ -91,7 +101,7 @@ const runResolvers: Record<string, Resolver<RunInProject>> = {
   sweepName: (r) => r.run.sweepName,
   exitcode: (r) => r.run.exitCode,
   stopped: (r) => r.run.stopRequested,
-  readOnly: () => false,
+  readOnly: async (r, _a, ctx) => !(await ctx.services.access.canWrite(ctx.viewer, r.entity)),
   projectId: (r) => r.project.id,
   project: (r) => ({ project: r.project, entity: r.entity }),
   user: async (r, _a, ctx) => (r.run.userId === null ? null : ctx.services.meta.findUserById(r.run.userId)),
@@ -235,14 +245,13 @@ export const resolvers = {
       return page(projects.map((project) => ({ project, entity })), str(a.after), a.first as number | null);
     },
     models: (p: unknown, a: Args, ctx: GqlContext) => resolvers.Query.projects(p, a, ctx),
-    // Organizations come with the registry work; until then no entity belongs to one.
-    organization: () => null,
+    // organization(name): org-resolvers.ts
   },
   Mutation: {
     upsertBucket: async (_p: unknown, { input }: { input: Args }, ctx: GqlContext) => {
       const result = await ctx.services.runs.upsert(ctx.viewer, upsertInput(input), { sharedMode: ctx.sharedMode });
       const bucket: UpsertedRun = { ...result, offsetsFromResume: str(input.id) !== null };
-      return { bucket, inserted: result.inserted, clientMutationId: str(input.clientMutationId) };
+      return { bucket, inserted: result.inserted, serverSettings: { serverMessages: [] }, clientMutationId: str(input.clientMutationId) };
     },
     createRunFiles: async (_p: unknown, { input }: { input: Args }, ctx: GqlContext) => {
       const result = await ctx.services.runFiles.createUploadUrls(ctx.viewer, String(input.entityName),
@@ -309,7 +318,7 @@ export const resolvers = {
   Entity: {
     id: (e: Entity) => encodeGqlId('Entity', e.id),
     isTeam: (e: Entity) => e.type === 'team',
-    organization: () => null,
+    // organization and the team fields: org-resolvers.ts
     xxhashDigestsEnabled: () => false,
     projects: async (e: Entity, a: Args, ctx: GqlContext) => {
       const projects = await ctx.services.meta.listProjects(e.id);

@@ -11,6 +11,12 @@ import { typeDefs } from './schema.js';
 import { assertAffordable } from './query-cost.js';
 import { artifactResolvers } from './artifact-resolvers.js';
 import { artifactTypeDefs } from './artifact-schema.js';
+import { orgResolvers } from './org-resolvers.js';
+import { orgTypeDefs } from './org-schema.js';
+import { promotionResolvers } from './promotion-resolvers.js';
+import { promotionTypeDefs } from './promotion-schema.js';
+import { registryResolvers } from './registry-resolvers.js';
+import { registryTypeDefs } from './registry-schema.js';
 
 const GraphQLRequest = z.object({
   query: z.string().min(1, 'query is empty'),
@@ -23,7 +29,11 @@ const MAX_DOCUMENT_CACHE = 500;
 
 /** POST /graphql: auth first (401 before any parsing), then parse/validate/execute with graphql-js. */
 export function registerGraphqlRoute(app: FastifyInstance, services: Services, publicUrl: string | undefined) {
-  const schema = makeExecutableSchema({ typeDefs: [typeDefs, artifactTypeDefs], resolvers: [resolvers, artifactResolvers] });
+  const schema = makeExecutableSchema({
+    typeDefs: [typeDefs, artifactTypeDefs, orgTypeDefs, promotionTypeDefs, registryTypeDefs],
+    // registryResolvers comes after the resolvers it extends (upsertModel, Entity.projects, Project.artifactTypes/access).
+    resolvers: [resolvers, artifactResolvers, orgResolvers, promotionResolvers, registryResolvers],
+  });
   // The SDK sends the same few documents over and over: parse and validate each once.
   const documents = new Map<string, DocumentNode | readonly GraphQLError[]>();
   const documentFor = (query: string) => {

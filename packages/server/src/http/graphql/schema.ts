@@ -59,7 +59,8 @@ type Entity {
   isTeam: Boolean!
   organization: Organization
   xxhashDigestsEnabled: Boolean!
-  projects(first: Int, after: String): ProjectConnection
+  """filters/order: MongoDB-style JSON and [+|-]name|created_at|updated_at (an org entity's registries)."""
+  projects(first: Int, after: String, filters: JSONString, order: String): ProjectConnection
 }
 
 type Organization {
@@ -188,7 +189,11 @@ input UpsertBucketInput {
   summaryMetrics: JSONString
   clientMutationId: String
 }
-type UpsertBucketPayload { bucket: Run inserted: Boolean clientMutationId: String }
+type UpsertBucketPayload { bucket: Run inserted: Boolean serverSettings: ServerSettings clientMutationId: String }
+# The Python sender (wandb sync up to SDK 0.29) probes __type(name: "ServerSettings") before every upsertBucket and
+# fails the sync when the type is missing; Cairn has no server messages to show, so the list is always empty.
+type ServerSettings { serverMessages: [ServerMessage!]! }
+type ServerMessage { utfText: String plainText: String htmlText: String messageType: String messageLevel: String }
 
 input CreateRunFilesInput { entityName: String! projectName: String! runName: String! files: [String!]! clientMutationId: String }
 type CreateRunFilesPayload { runID: ID! uploadHeaders: [String!]! files: [RunFileUpload!]! clientMutationId: String }
@@ -217,6 +222,9 @@ input UpsertModelInput {
   access: String
   views: JSONString
   framework: String
+  """Registries (a wandb-registry-* project of an org entity): accept every type, or only artifactTypes."""
+  allowAllArtifactTypesInRegistry: Boolean
+  artifactTypes: [ArtifactTypeInput!]
   clientMutationId: String
 }
 type UpsertModelPayload { project: Project model: Project inserted: Boolean clientMutationId: String }
