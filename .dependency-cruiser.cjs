@@ -59,6 +59,13 @@ module.exports = {
       to: { path: '^packages/(server|web|sdk)/' },
     },
     {
+      name: 'web-only-to-shared',
+      severity: 'error',
+      comment: 'The web UI talks to the server over HTTP only; of the workspace it may import only shared.',
+      from: { path: '^packages/web/' },
+      to: { path: '^packages/(server|sdk)/' },
+    },
+    {
       name: 'not-to-unresolvable',
       severity: 'error',
       comment: 'An import that resolves to nothing is a typo or a missing dependency.',
@@ -74,7 +81,7 @@ module.exports = {
     enhancedResolveOptions: {
       exportsFields: ['exports'],
       conditionNames: ['import', 'require', 'node', 'default', 'types'],
-      extensions: ['.ts', '.js', '.cjs', '.mjs', '.json'],
+      extensions: ['.ts', '.tsx', '.js', '.cjs', '.mjs', '.json'],
     },
     reporterOptions: { text: { highlightFocused: true } },
   },

@@ -92,13 +92,12 @@ def sync_command(server, *args: str | Path, cwd: Path) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
 
-def wandb_sync(server, *args: str | Path, check: bool = True) -> tuple[int, str]:
-    """Runs `wandb sync <args>` to completion; returns (exit code, output)."""
-    p = sync_command(server, *args, cwd=Path(tempfile.mkdtemp()))
+def wandb_sync(server, tmp_path: Path, *args: str | Path) -> str:
+    """Runs `wandb sync <args>` to completion in a fresh directory under tmp_path; returns its output."""
+    p = sync_command(server, *args, cwd=Path(tempfile.mkdtemp(dir=tmp_path)))
     out, _ = p.communicate(timeout=300)
-    if check:
-        assert p.returncode == 0, out[-6000:]
-    return p.returncode, out
+    assert p.returncode == 0, out[-6000:]
+    return out
 
 
 def snapshot(server, project: str, run_id: str) -> dict:
@@ -162,7 +161,7 @@ def public_api_view(server, run_script, project: str, run_id: str) -> dict:
         run = api.run("admin/{project}/{run_id}")
         out = {{
             "state": run.state,
-            "steps": [row["_step"] for row in run.scan_history(keys=["loss"])],
+            "steps": [row["_step"] for row in run.scan_history() if "loss" in row],
             "files": sorted(f.name for f in run.files()),
             "notes": open(run.file("notes.txt").download(root="dl", replace=True).name).read(),
             "logged": sorted((a.name.split(":")[0], a.version) for a in run.logged_artifacts()),
@@ -175,13 +174,13 @@ def public_api_view(server, run_script, project: str, run_id: str) -> dict:
     return json.loads(lines_with("RESULT ", r.stdout)[0])
 
 
-def test_offline_runs_sync_once_and_a_second_sync_changes_nothing(server, run_script, project):
+def test_offline_runs_sync_once_and_a_second_sync_changes_nothing(server, run_script, tmp_path, project):
     finished, failed = make_offline_runs(server, run_script, offline_script(project, 2, extras=True, fail_last=True))
     ids = [run_id_of(finished), run_id_of(failed)]
     # Nothing reaches the server while offline.
     assert all(server.run("admin", project, i, "id") is None for i in ids)
 
-    _, out = wandb_sync(server, finished, failed)
+    wandb_sync(server, tmp_path, finished, failed)
     first = {i: snapshot(server, project, i) for i in ids}
 
     for k, run_id in enumerate(ids):
@@ -210,7 +209,7 @@ def test_offline_runs_sync_once_and_a_second_sync_changes_nothing(server, run_sc
 
     # Again, forced past the .synced markers: every record is replayed, nothing is stored twice.
     assert all(Path(str(next(d.glob("*.wandb"))) + ".synced").exists() for d in (finished, failed))
-    _, again = wandb_sync(server, "--include-synced", finished, failed)
+    again = wandb_sync(server, tmp_path, "--include-synced", finished, failed)
     assert "Skipped" not in again and "No runs" not in again, again[-3000:]
     for run_id in ids:
         assert_unchanged(snapshot(server, project, run_id), first[run_id])
@@ -265,7 +264,7 @@ def test_run_whose_network_dropped_syncs_the_rest_once(make_server, spawn_script
     before = server.run("admin", project, run_id, "state historyLineCount")
     assert before["historyLineCount"] == 10 and before["state"] != "finished"
     # wandb 0.31 skips directories of online runs unless asked; 0.23 syncs any directory it is given.
-    _, out = wandb_sync(server, "--include-online", run_dir)
+    wandb_sync(server, tmp_path, "--include-online", run_dir)
     snap = snapshot(server, project, run_id)
     assert [(r["_step"], r["i"]) for r in snap["history"]] == [(i, i) for i in range(30)]
     assert (snap["state"], snap["exitcode"], snap["historyLineCount"]) == ("finished", 0, 30)
@@ -277,14 +276,14 @@ def test_run_whose_network_dropped_syncs_the_rest_once(make_server, spawn_script
     assert snap["outputArtifacts"] == [(f"in-{run_id}", 0, snap["outputArtifacts"][0][2])]
     assert [(n, v) for n, v, _ in snap["inputArtifacts"]] == [(f"in-{run_id}", 0)]
 
-    wandb_sync(server, "--include-online", "--include-synced", run_dir)
+    wandb_sync(server, tmp_path, "--include-online", "--include-synced", run_dir)
     assert_unchanged(snapshot(server, project, run_id), snap)
 
 
-def test_parallel_syncs_each_arrive_once(server, run_script, project):
+def test_parallel_syncs_each_arrive_once(server, run_script, tmp_path, project):
     """`wandb sync` processes side by side, one run each, as a user would start them."""
     dirs = make_offline_runs(server, run_script, offline_script(project, 4))
-    procs = [sync_command(server, d, cwd=Path(tempfile.mkdtemp())) for d in dirs]
+    procs = [sync_command(server, d, cwd=Path(tempfile.mkdtemp(dir=tmp_path))) for d in dirs]
     with ThreadPoolExecutor(len(procs)) as pool:
         results = list(pool.map(lambda p: (p.communicate(timeout=300)[0], p.returncode), procs))
     assert all(code == 0 for _, code in results), [out[-2000:] for out, _ in results]
@@ -324,13 +323,13 @@ def truncate_mid_record(wandb_file: Path) -> None:
     wandb_file.write_bytes(data[:start + length // 2])
 
 
-def test_corrupted_files_fail_alone_in_a_batch(server, run_script, project):
+def test_corrupted_files_fail_alone_in_a_batch(server, run_script, tmp_path, project):
     garbled, truncated, healthy = make_offline_runs(server, run_script, offline_script(project, 3))
     garble_in_the_middle(next(garbled.glob("*.wandb")))
     truncate_mid_record(next(truncated.glob("*.wandb")))
 
     # One `wandb sync` for all three: the healthy run syncs completely whatever happens to the others.
-    _, out = wandb_sync(server, garbled, truncated, healthy)
+    out = wandb_sync(server, tmp_path, garbled, truncated, healthy)
     assert server.run("admin", project, run_id_of(healthy), "id"), out[-4000:]
     snap = snapshot(server, project, run_id_of(healthy))
     assert_complete_offline_run(snap, run_id_of(healthy), 2)
@@ -356,7 +355,7 @@ def test_corrupted_files_fail_alone_in_a_batch(server, run_script, project):
         assert out.count(".wandb file is incomplete") == 2, out[-4000:]
 
     # Syncing the batch again stores nothing twice.
-    wandb_sync(server, "--include-synced", garbled, truncated, healthy)
+    wandb_sync(server, tmp_path, "--include-synced", garbled, truncated, healthy)
     assert_unchanged(snapshot(server, project, run_id_of(healthy)), snap)
     for d, partial in corrupt.items():
         assert snapshot(server, project, run_id_of(d))["history"] == partial["history"]

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test, from a fresh clone: install, build, architecture check, unit + conformance tests (with a
-# throwaway PostgreSQL, so the PostgreSQL backends always run), then the e2e suite once per pinned wandb SDK.
+# throwaway PostgreSQL, so the PostgreSQL backends always run), then the e2e suite once per pinned wandb SDK, then
+# the web UI suite (e2e/ui: real server + SDK + headless Chromium).
 # Runs every stage even when one fails, so the summary is complete; its last line is
 #   N passed, N failed[, N skipped]
 # A stage that fails without test results (build, lint, setup, crash) counts as one failure. Exit status is
@@ -109,6 +110,29 @@ print(n - f - e - s, f + e, s)
   read -r _ f _ <<<"$counts"
   if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then stage_failed "e2e wandb $ver: pytest exited $rc"; fi
 done
+
+# ---- e2e: web UI ----
+note "e2e web UI (headless Chromium via playwright-core, wandb ${UI_SDK:=0.31.0})"
+if [ ! -x /usr/bin/chromium ] && [ -z "${CAIRN_E2E_CHROMIUM:-}" ]; then
+  # Debian's Chromium: `npx playwright install` cannot download here.
+  apt-get install -y chromium >/dev/null 2>&1 || (apt-get update >/dev/null 2>&1 && apt-get install -y chromium >/dev/null 2>&1)
+fi
+ui_json="$results/vitest-ui.json"
+CAIRN_E2E_PYTHON="$ROOT/.venv-e2e/wandb-$UI_SDK/bin/python" timeout --kill-after=30 "$STAGE_TIMEOUT" \
+  npx vitest run --config e2e/ui/vitest.config.ts --reporter=default --reporter=json --outputFile.json="$ui_json"
+ui_rc=$?
+if [ -s "$ui_json" ]; then
+  counts=$(node -e '
+    const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    const broken = r.testResults.filter((f) => f.status === "failed" && f.assertionResults.length === 0).length;
+    console.log(r.numPassedTests, r.numFailedTests + broken, r.numPendingTests + r.numTodoTests);
+  ' "$ui_json")
+  add_counts "e2e web UI" "$counts"
+  read -r _ f _ <<<"$counts"
+  if [ "$ui_rc" -ne 0 ] && [ "$f" -eq 0 ]; then stage_failed "e2e web UI exited $ui_rc"; fi
+else
+  stage_failed "e2e web UI produced no results (exit $ui_rc)"
+fi
 
 # ---- summary ----
 note "summary"

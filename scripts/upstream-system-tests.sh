@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs the wandb SDK's own, unmodified system tests (tests/system_tests/...) against a local Cairn.
 #
-# Usage: scripts/upstream-system-tests.sh [--suite core|artifacts] [pytest targets or options...]
+# Usage: scripts/upstream-system-tests.sh [--suite core|artifacts|registries] [pytest targets or options...]
 #   --suite core (default): targets tests/system_tests/test_core tests/system_tests/test_api
 #   --suite artifacts:      targets tests/system_tests/test_artifacts (+ the packages its files import)
+#   --suite registries:     targets tests/system_tests/test_registries and the linking/registry tests of test_artifacts
 #   Targets given after the suite replace its default targets (relative to the wandb checkout), e.g.
 #   `--suite artifacts tests/system_tests/test_artifacts/test_misc.py -k alias`.
 #
@@ -32,7 +33,14 @@ case $SUITE in
     SUITE_TARGETS=(tests/system_tests/test_artifacts)
     # imported at module level: test_data_types.py (matplotlib), test_object_references.py (google.cloud.storage)
     SUITE_PACKAGES=(matplotlib google-cloud-storage) ;;
-  *) echo "unknown suite '$SUITE' (core, artifacts)" >&2; exit 2 ;;
+  registries)
+    A=tests/system_tests/test_artifacts
+    SUITE_TARGETS=(tests/system_tests/test_registries "$A/test_link_artifacts.py" "$A/test_model_workflows.py"
+      "$A/test_artifact_public_api.py::test_artifact_delete_on_linked_artifact" "$A/test_artifact_public_api.py::test_artifact_manual_link"
+      "$A/test_artifact_public_api.py::test_fetch_registry_artifact" "$A/test_wandb_artifacts.py::test_artifact_model_registry_url"
+      "$A/test_wandb_artifacts.py::test_save_artifact_portfolio")
+    SUITE_PACKAGES=() ;;
+  *) echo "unknown suite '$SUITE' (core, artifacts, registries)" >&2; exit 2 ;;
 esac
 
 WANDB_TAG=${WANDB_TAG:-v0.28.2}

@@ -142,6 +142,8 @@ describe('protected aliases', () => {
     expect((await gqlAs(KEYS.member, SET, { a: ['gold'] })).status).toBe(403);
     expect((await gqlAs(KEYS.boss, SET, { a: ['latest'] })).status).toBe(400);
     expect((await gqlAs(KEYS.boss, SET, { a: ['gold'] })).body.data.setRegistryProtectedAliases.aliases).toEqual(['gold']);
+    const audited = (await real.runtime.services.audit.list(20)).find((e) => e.action === 'registry.protected-aliases');
+    expect(audited).toMatchObject({ actor: 'boss', target: 'acme-org/wandb-registry-model', detail: { aliases: ['gold'] } });
     expect((await gqlAs(KEYS.member, ADD, aliasInput(versions[2]!, 'gold'))).status).toBe(403);
     expect((await gqlAs(KEYS.member, ADD, aliasInput(versions[2]!, 'staging'))).status).toBe(200); // no longer protected
     expect((await gqlAs(KEYS.boss, SET, { a: null })).body.data.setRegistryProtectedAliases.aliases).toEqual(['staging', 'production']);

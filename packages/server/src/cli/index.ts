@@ -10,6 +10,7 @@ import { startServer } from '../main.js';
 import { backupDataDir, restoreDataDir } from './backup.js';
 import { openRuntime } from './runtime.js';
 import { registerPromotionCommands } from './promotions-cli.js';
+import { registerAlertCommands } from './alerts-cli.js';
 
 const int = (v: string) => {
   const n = Number(v);
@@ -247,6 +248,7 @@ export function buildCli(): Command {
     });
 
   registerPromotionCommands(program, { storageFlags, withRuntime });
+  registerAlertCommands(program, { storageFlags, withRuntime });
   return program;
 }
 

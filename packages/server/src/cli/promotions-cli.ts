@@ -105,9 +105,6 @@ export function registerPromotionCommands(program: Command, { storageFlags, with
       const r = change === undefined
         ? await rt.services.promotions.protectedAliases(cli, org, registry)
         : await rt.services.promotions.setProtectedAliases(cli, org, registry, change);
-      if (change !== undefined) {
-        await rt.services.audit.record({ actor: 'cli', action: 'registry.protected-aliases', target: path, detail: { aliases: r.aliases } });
-      }
       process.stdout.write(`${r.aliases.length > 0 ? r.aliases.join(', ') : '(none)'}\n`);
     }));
 

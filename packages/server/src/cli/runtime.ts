@@ -12,6 +12,7 @@ import { KyselyCredentialStore } from '../store/credential-store.js';
 import { SqlHistoryStore } from '../store/history-store.js';
 import { KyselyArtifactStore } from '../store/artifact-store.js';
 import { KyselyPromotionStore } from '../store/promotion-store.js';
+import { KyselyAlertStore } from '../store/alert-store.js';
 import { KyselyRegistryStore } from '../store/registry-store.js';
 import { KyselyMetaStore } from '../store/meta-store.js';
 import { openPostgresDatabase } from '../store/postgres.js';
@@ -77,7 +78,7 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     artifactStorageRegions: config.artifactStorageRegions,
     credentials: new KyselyCredentialStore(sqlDb),
     registryStore: new KyselyRegistryStore(sqlDb),
-    promotions: promotionStore, webhookStore: promotionStore,
+    promotions: promotionStore, webhookStore: promotionStore, alertStore: new KyselyAlertStore(sqlDb),
     webhooks: {
       allowCidrs: config.webhookAllowCidrs, retryBaseMs: config.webhookRetryBaseSeconds * 1000,
       maxAttempts: config.webhookMaxAttempts, timeoutMs: 10_000,

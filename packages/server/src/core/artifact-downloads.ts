@@ -65,7 +65,7 @@ export class ArtifactDownloads {
       if (!artifact || artifact.state !== 'COMMITTED') return null;
       const project = await this.meta.findProjectById(artifact.projectId);
       const entity = project ? await this.meta.findEntityById(project.entityId) : null;
-      if (!entity || !(await this.access.canAccessEntity(viewer, entity))) return null;
+      if (!project || !entity || !(await this.access.canReadProject(viewer, entity, project))) return null;
       return { artifactId: artifact.id };
     }
     if (file.project !== undefined && file.collection !== undefined) {

@@ -97,11 +97,22 @@ export class ArtifactService {
     return (await this.access.readableHolderOf(viewer, artifact.id)) ? { artifact, project, entity, sourceHidden: true } : null;
   }
 
+  /**
+   * Changing a version needs write access to its own project. One the viewer reads only through a registry it is
+   * linked into gets FORBIDDEN, not the not-found of the project it cannot see (which would name that project).
+   */
+  private async requireWritable(viewer: Viewer, found: ArtifactInProject): Promise<void> {
+    if (found.sourceHidden) {
+      throw new DomainError(ErrorCodes.FORBIDDEN, `permission denied: ${viewer.user.username} reads this artifact through a registry and cannot change it`);
+    }
+    await this.access.require(viewer, found.entity, 'write');
+  }
+
   private async pending(viewer: Viewer, gqlId: string): Promise<ArtifactInProject> {
     const found = await this.byId(viewer, gqlId, { includePending: true });
     if (!found) throw new DomainError(ErrorCodes.NOT_FOUND, `artifact ${gqlId} not found`);
     // Every caller of pending() is part of saving a version: a read-only role gets FORBIDDEN.
-    await this.access.require(viewer, found.entity, 'write');
+    await this.requireWritable(viewer, found);
     return found;
   }
 
@@ -200,7 +211,10 @@ export class ArtifactService {
     const full = decodeGqlId(manifestGqlId, 'ArtifactManifest');
     if (full) {
       const existing = await this.store.findManifest(full.id);
-      if (!existing) throw new DomainError(ErrorCodes.NOT_FOUND, 'artifact manifest not found');
+      // A manifest of an artifact the viewer cannot see answers like one that does not exist (not "artifact X not found").
+      if (!existing || !(await this.byId(viewer, encodeGqlId('Artifact', full.id), { includePending: true }))) {
+        throw new DomainError(ErrorCodes.NOT_FOUND, 'artifact manifest not found');
+      }
       return this.prepareManifest(viewer, encodeGqlId('Artifact', full.id), {
         name: existing.name, digest: m.digest ?? existing.digest, type: existing.type,
         baseArtifactID: m.baseArtifactID ?? (existing.baseArtifactId !== null ? encodeGqlId('Artifact', existing.baseArtifactId) : null),
@@ -210,7 +224,7 @@ export class ArtifactService {
     const part = ref ? await this.store.findManifestPart(ref.id) : null;
     const found = part ? await this.byId(viewer, encodeGqlId('Artifact', part.artifactId), { includePending: true }) : null;
     if (!part || !found) throw new DomainError(ErrorCodes.NOT_FOUND, 'artifact manifest not found');
-    await this.access.require(viewer, found.entity, 'write');
+    await this.requireWritable(viewer, found);
     if (found.artifact.state !== 'PENDING') throw new DomainError(ErrorCodes.CONFLICT, 'artifact is already committed');
     if (m.baseArtifactID !== null && (await this.manifestBase(viewer, found.artifact, part.type, m.baseArtifactID)) !== part.baseArtifactId) {
       throw invalidInput('the base version of a partial manifest cannot be changed');
@@ -479,7 +493,7 @@ export class ArtifactService {
   }): Promise<ArtifactInProject> {
     const found = await this.byId(viewer, gqlId);
     if (!found) throw new DomainError(ErrorCodes.NOT_FOUND, `artifact ${gqlId} not found`);
-    await this.access.require(viewer, found.entity, 'write');
+    await this.requireWritable(viewer, found);
     const { artifact } = found;
     if (input.metadata != null) {
       let m: unknown;
@@ -549,7 +563,7 @@ export class ArtifactService {
   async delete(viewer: Viewer, gqlId: string, deleteAliases: boolean): Promise<ArtifactInProject> {
     const found = await this.byId(viewer, gqlId, { includePending: true });
     if (!found) throw new DomainError(ErrorCodes.NOT_FOUND, `artifact ${gqlId} not found`);
-    await this.access.require(viewer, found.entity, 'write');
+    await this.requireWritable(viewer, found);
     const records = await this.store.listAliases(found.artifact.id);
     const aliases = records.map((a) => a.alias);
     if (aliases.length > 0 && !deleteAliases) {
@@ -574,7 +588,7 @@ export class ArtifactService {
     const collection = ref ? await this.store.findCollectionById(ref.id) : null;
     const project = collection ? await this.meta.findProjectById(collection.projectId) : null;
     const entity = project ? await this.meta.findEntityById(project.entityId) : null;
-    if (!collection || collection.kind !== 'sequence' || !project || !entity || !(await this.access.canAccessEntity(viewer, entity))) {
+    if (!collection || collection.kind !== 'sequence' || !project || !entity || !(await this.access.canReadProject(viewer, entity, project))) {
       throw new DomainError(ErrorCodes.NOT_FOUND, `artifact sequence ${gqlId} not found`);
     }
     await this.access.require(viewer, entity, 'write');

@@ -1,5 +1,6 @@
 import type { Logger } from './logger.js';
 import type { MetaStore } from './ports.js';
+import type { RunEndListener } from './file-stream.js';
 
 /**
  * Marks runs whose SDK went silent: running → crashed, preempting → preempted, after `timeoutMs` without
@@ -7,6 +8,11 @@ import type { MetaStore } from './ports.js';
  */
 export class CrashMonitor {
   private timer: NodeJS.Timeout | null = null;
+  private endListener: RunEndListener | null = null;
+
+  onRunEnded(listener: RunEndListener): void {
+    this.endListener = listener;
+  }
 
   constructor(
     private readonly meta: MetaStore,
@@ -30,6 +36,7 @@ export class CrashMonitor {
       if (await this.meta.markStale(run.id, [run.state], to, before)) {
         changed++;
         this.log.info({ runId: run.id, to }, 'run went silent');
+        if (to === 'crashed') await this.endListener?.({ ...run, state: to }, to);
       }
     }
     return changed;

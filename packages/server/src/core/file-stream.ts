@@ -5,7 +5,10 @@ import type { Viewer } from './auth.js';
 import { parseConsoleLine } from './console-lines.js';
 import { DomainError, ErrorCodes, invalidInput } from './errors.js';
 import { assertJsonDepth } from './json-depth.js';
-import type { HistoryStore, MetaStore, RunPatch, RunState } from './ports.js';
+import type { HistoryStore, MetaStore, Run, RunPatch, RunState } from './ports.js';
+
+/** Told when a run ends (run-state alerts); must not throw. */
+export type RunEndListener = (run: Run, to: RunState) => Promise<void>;
 import { mergeJsonObjects, type RunService } from './runs.js';
 
 /** Longest single line accepted: the SDK drops lines over 10 MiB - 100 KiB itself (protocol §4.2). */
@@ -28,6 +31,12 @@ export interface FileStreamTarget { entity: string; project: string; run: string
  * idempotent by offset, so the SDK's retries of an unacknowledged request never duplicate or lose a row.
  */
 export class FileStreamService {
+  private endListener: RunEndListener | null = null;
+
+  onRunEnded(listener: RunEndListener): void {
+    this.endListener = listener;
+  }
+
   constructor(
     private readonly meta: MetaStore,
     private readonly history: HistoryStore,
@@ -94,6 +103,9 @@ export class FileStreamService {
       patch.state = 'running';
     }
     const updated = await this.meta.updateRun(run.id, patch);
+    if (patch.state !== undefined && patch.state !== run.state && (patch.state === 'finished' || patch.state === 'failed')) {
+      await this.endListener?.(updated, patch.state);
+    }
     return { stopped: updated.stopRequested };
   }
 }

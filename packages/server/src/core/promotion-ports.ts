@@ -1,4 +1,4 @@
-import type { ProjectId, UserId } from '@cairn/shared';
+import type { EntityId, ProjectId, UserId } from '@cairn/shared';
 import type { OrganizationId } from './ports.js';
 
 // ---------- Promotion history ----------
@@ -54,23 +54,29 @@ export interface PromotionStore {
 
 // ---------- Webhooks (generic: promotions now, run alerts later) ----------
 
-/** Where a webhook listens: every registry of an organization, or one registry (its project). */
-export type WebhookScope = { kind: 'organization'; id: OrganizationId } | { kind: 'registry'; id: ProjectId };
+/**
+ * Where a webhook listens: every registry of an organization, or one registry (its project); or, for run
+ * alerts, the runs of an entity (a user's or a team's).
+ */
+export type WebhookScope = { kind: 'organization'; id: OrganizationId } | { kind: 'registry'; id: ProjectId } | { kind: 'entity'; id: EntityId };
+/** The body a webhook takes: Cairn's signed JSON, or a Slack incoming-webhook message ({ text, blocks }). */
+export type WebhookFormat = 'generic' | 'slack';
 
 export interface Webhook {
   id: number; scope: WebhookScope; url: string; secret: string; description: string | null;
-  createdBy: string; createdAt: Date; disabledAt: Date | null;
+  createdBy: string; createdAt: Date; disabledAt: Date | null; format: WebhookFormat;
 }
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
 export interface WebhookDelivery {
   id: number; webhookId: number; eventType: string; body: string; status: DeliveryStatus; attempts: number;
   nextAttemptAt: Date; lastStatusCode: number | null; lastError: string | null; createdAt: Date; deliveredAt: Date | null;
+  alertId: number | null;
 }
-export interface NewWebhookDelivery { webhookId: number; eventType: string; body: string }
+export interface NewWebhookDelivery { webhookId: number; eventType: string; body: string; alertId?: number }
 
 export interface WebhookStore {
-  createWebhook(input: { scope: WebhookScope; url: string; secret: string; description: string | null; createdBy: string }): Promise<Webhook>;
+  createWebhook(input: { scope: WebhookScope; url: string; secret: string; description: string | null; createdBy: string; format?: WebhookFormat }): Promise<Webhook>;
   findWebhook(id: number): Promise<Webhook | null>;
   /** Live (not removed) webhooks listening on any of these scopes. */
   listWebhooks(scopes: WebhookScope[]): Promise<Webhook[]>;

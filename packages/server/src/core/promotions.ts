@@ -1,5 +1,6 @@
 import type { AccessPolicy } from './access.js';
 import { isRegistryProject, REGISTRY_PROJECT_PREFIX, type AliasProtection } from './alias-protection.js';
+import type { AuditLog } from './audit.js';
 import type { Viewer } from './auth.js';
 import { DomainError, ErrorCodes, invalidInput } from './errors.js';
 import type { Actor } from './orgs.js';
@@ -49,6 +50,7 @@ export class PromotionService implements WebhookOutboxSource {
     private readonly access: AccessPolicy,
     private readonly protection: AliasProtection,
     private readonly store: PromotionStore,
+    private readonly audit: AuditLog,
   ) {}
 
   /**
@@ -118,6 +120,10 @@ export class PromotionService implements WebhookOutboxSource {
   async setProtectedAliases(actor: Actor, org: string, registry: string, aliases: string[] | null) {
     const where = await this.registry(actor, org, registry);
     const list = await this.protection.setProtectedAliases(isViewer(actor) ? actor : { system: actor.system }, where, aliases);
+    await this.audit.record({
+      actor: isViewer(actor) ? actor.user.username : actor.system, action: 'registry.protected-aliases',
+      target: `${where.entity.name}/${where.project.name}`, detail: { aliases: list, reset: aliases === null },
+    });
     return { ...where, aliases: list };
   }
 

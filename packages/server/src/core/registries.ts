@@ -77,11 +77,6 @@ export class RegistryService implements ProjectAccessRule {
     private readonly protection: AliasProtection,
     private readonly promotions: PromotionService,
     private readonly audit: AuditLog,
-    /**
-     * Whether every organization has the core registries (model, dataset), made on first use. Off: an organization
-     * has only the registries created in it, as on W&B's own test server (whose suite creates one named `model`).
-     */
-    private readonly coreRegistries = true,
   ) {}
 
   // ---------- access ----------
@@ -143,7 +138,7 @@ export class RegistryService implements ProjectAccessRule {
     if (orgEntity.type !== 'organization' || !projectName.startsWith(REGISTRY_PROJECT_PREFIX)) return null;
     if (!(await this.access.canRead(viewer, orgEntity))) return null;
     let project = await this.meta.findProject(orgEntity.id, projectName);
-    if (!project && this.coreRegistries && Object.hasOwn(CORE_REGISTRIES, projectName)) project = await this.makeCore(orgEntity, projectName);
+    if (!project && Object.hasOwn(CORE_REGISTRIES, projectName)) project = await this.makeCore(orgEntity, projectName);
     return project ? this.view(viewer, orgEntity, project) : null;
   }
 
@@ -162,7 +157,7 @@ export class RegistryService implements ProjectAccessRule {
   private async visible(viewer: Viewer, orgEntity: Entity): Promise<RegistryView[]> {
     if (orgEntity.type !== 'organization' || !(await this.access.canRead(viewer, orgEntity))) return [];
     let projects = await this.meta.listProjects(orgEntity.id);
-    if (this.coreRegistries && Object.keys(CORE_REGISTRIES).some((name) => !projects.some((p) => p.name === name))) {
+    if (Object.keys(CORE_REGISTRIES).some((name) => !projects.some((p) => p.name === name))) {
       for (const name of Object.keys(CORE_REGISTRIES)) if (!projects.some((p) => p.name === name)) await this.makeCore(orgEntity, name);
       projects = await this.meta.listProjects(orgEntity.id);
     }

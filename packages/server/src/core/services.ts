@@ -11,6 +11,8 @@ import { ArtifactRetention } from './artifact-retention.js';
 import { ArtifactService } from './artifacts.js';
 import { AliasProtection } from './alias-protection.js';
 import type { PromotionStore, WebhookStore } from './promotion-ports.js';
+import type { AlertStore } from './alert-ports.js';
+import { AlertService } from './alerts.js';
 import { PromotionService } from './promotions.js';
 import { RegistryService } from './registries.js';
 import type { RegistryStore } from './registry-ports.js';
@@ -48,6 +50,8 @@ export interface CoreDeps {
   promotions: PromotionStore;
   webhookStore: WebhookStore;
   webhooks: Omit<WebhookOptions, 'policy'> & { allowCidrs: string };
+  /** Run alerts and their settings (destinations are webhooks on the entity). */
+  alertStore: AlertStore;
 }
 
 /** Wires the domain services over the chosen adapters. Nothing here knows which adapters they are. */
@@ -63,16 +67,19 @@ export function createServices(deps: CoreDeps) {
   );
   const streams = new RunStreamReader(deps.history);
   const metrics = new MetricsService(deps.meta, deps.history, access);
+  const audit = new AuditLog(deps.credentials);
   const aliasProtection = new AliasProtection(deps.meta, access, deps.promotions);
   const artifacts = new ArtifactService(deps.meta, deps.artifactStore, deps.blobs, access, signer, aliasProtection, deps.artifactStorageRegions);
-  const promotions = new PromotionService(deps.meta, deps.artifactStore, access, aliasProtection, deps.promotions);
+  const promotions = new PromotionService(deps.meta, deps.artifactStore, access, aliasProtection, deps.promotions, audit);
   const webhooks = new WebhookService(deps.meta, access, aliasProtection, deps.webhookStore,
     { ...deps.webhooks, policy: new WebhookAddressPolicy(deps.webhooks.allowCidrs) }, deps.log);
   webhooks.addSource(promotions);
+  const alerts = new AlertService(deps.meta, access, deps.alertStore, deps.webhookStore, webhooks, deps.log);
+  fileStream.onRunEnded((run, to) => alerts.runStateChanged(run, to));
+  crashMonitor.onRunEnded((run, to) => alerts.runStateChanged(run, to));
   const artifactDownloads = new ArtifactDownloads(deps.meta, deps.artifactStore, deps.blobs, access);
   const artifactTtl = new ArtifactTtlService(deps.meta, deps.artifactStore);
   const retention = new ArtifactRetention(deps.artifactStore, deps.blobs, deps.artifactGraceSeconds * 1000, deps.log);
-  const audit = new AuditLog(deps.credentials);
   const webAuth = new WebAuthService(deps.meta, deps.credentials, audit, deps.loginThrottle, deps.webAuth);
   const apiKeys = new ApiKeyService(deps.meta, auth, deps.credentials, audit);
   const orgs = new OrgService(deps.meta, auth, access, audit);
@@ -80,6 +87,6 @@ export function createServices(deps: CoreDeps) {
   // Registry projects follow registry roles wherever a project is read or written, and protected aliases ask them.
   access.useProjectRule(registries);
   aliasProtection.useRegistryRoles(async (viewer, orgEntity, project) => (await registries.roleOnProject(viewer, orgEntity, project)) ?? null);
-  return { registries, aliasProtection, promotions, webhooks, audit, webAuth, apiKeys, orgs, access, auth, signer, runs, streams, metrics, artifacts, artifactDownloads, artifactTtl, retention, fileStream, runFiles, crashMonitor, meta: deps.meta };
+  return { alerts, registries, aliasProtection, promotions, webhooks, audit, webAuth, apiKeys, orgs, access, auth, signer, runs, streams, metrics, artifacts, artifactDownloads, artifactTtl, retention, fileStream, runFiles, crashMonitor, meta: deps.meta };
 }
 export type Services = ReturnType<typeof createServices>;

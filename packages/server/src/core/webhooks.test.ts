@@ -99,7 +99,7 @@ class MemoryWebhookStore implements WebhookStore {
   async listDeliveries(id: number) { return this.deliveries.filter((d) => d.webhookId === id); }
 }
 
-const silent: Logger = { info() {}, warn() {}, error() {}, debug() {} } as unknown as Logger;
+const silent: Logger = { info() {}, warn() {}, error() {} };
 
 describe('webhook dispatcher', () => {
   function setup(statuses: (number | Error)[], opts: { allow?: string; resolve?: Record<string, string[]> } = {}) {

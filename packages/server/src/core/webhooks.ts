@@ -9,7 +9,7 @@ import { DomainError, ErrorCodes, invalidInput } from './errors.js';
 import type { Logger } from './logger.js';
 import type { Actor } from './orgs.js';
 import type { Entity, MetaStore, Organization, Project } from './ports.js';
-import type { Webhook, WebhookDelivery, WebhookScope, WebhookStore } from './promotion-ports.js';
+import type { Webhook, WebhookDelivery, WebhookFormat, WebhookScope, WebhookStore } from './promotion-ports.js';
 
 /**
  * Signed webhooks, generic over what triggers them (registry promotions now; run alerts can enqueue their own
@@ -258,6 +258,17 @@ export class WebhookService {
     return this.store.listDeliveries(webhook.id, Math.max(1, Math.min(limit, 1000)));
   }
 
+  /**
+   * Adds a webhook on a scope the caller has already authorised (run-alert destinations), after checking its
+   * URL the same way (nothing is sent).
+   */
+  async addChecked(input: { scope: WebhookScope; url: string; secret: string; format: WebhookFormat; description: string | null; createdBy: string }): Promise<Webhook> {
+    if (input.secret.length < 16) throw invalidInput('the webhook secret must be at least 16 characters');
+    if (input.secret.length > 256) throw invalidInput('the webhook secret must be at most 256 characters');
+    const { url } = await vetWebhookUrl(input.url, this.options.policy, this.resolve);
+    return this.store.createWebhook({ ...input, url: url.toString() });
+  }
+
   /** Live webhooks on any of these scopes (for producers fanning out). */
   listFor(scopes: WebhookScope[]): Promise<Webhook[]> {
     return this.store.listWebhooks(scopes);
@@ -272,6 +283,7 @@ export class WebhookService {
   }
 
   private async targetOf(w: Webhook): Promise<WebhookTarget | null> {
+    if (w.scope.kind === 'entity') return null; // run-alert destinations are managed by AlertService
     if (w.scope.kind === 'organization') {
       const org = await this.meta.findOrganizationById(w.scope.id);
       const orgEntity = org ? await this.meta.findEntityById(org.entityId) : null;

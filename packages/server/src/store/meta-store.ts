@@ -343,6 +343,8 @@ export class KyselyMetaStore implements MetaStore {
   async deleteRun(id: RunId) {
     await this.db.transaction().execute(async (tx) => {
       await tx.deleteFrom('run_files').where('run_id', '=', id).execute();
+      // Its alerts go with it (their deliveries stay in the webhook log).
+      await tx.deleteFrom('run_alerts').where('run_id', '=', id).execute();
       await tx.deleteFrom('runs').where('id', '=', id).execute();
     });
   }

@@ -6,6 +6,7 @@ import { organizationsMigration } from './org-migration.js';
 import { artifactCollectionDeletionMigration, artifactOutputsAndCollectionTagsMigration } from './artifact-lineage-migration.js';
 import { registriesMigration } from './registry-migration.js';
 import { promotionMigration } from './promotion-migration.js';
+import { alertMigration } from './alert-migration.js';
 
 export type SqlDialect = 'sqlite' | 'postgres';
 
@@ -199,6 +200,7 @@ export function migrationsFor(dialect: SqlDialect): MigrationProvider {
     '0012_promotion_history': promotionMigration(dialect),
     '0013_registries': registriesMigration(),
     '0014_artifact_collection_deletion': artifactCollectionDeletionMigration(),
+    '0015_run_alerts': alertMigration(dialect),
   };
   return { getMigrations: async () => migrations };
 }

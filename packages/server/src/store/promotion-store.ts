@@ -1,9 +1,9 @@
-import type { ProjectId, UserId } from '@cairn/shared';
+import type { EntityId, ProjectId, UserId } from '@cairn/shared';
 import type { Selectable } from 'kysely';
 import type { OrganizationId } from '../core/ports.js';
 import type {
   DeliveryStatus, NewWebhookDelivery, PromotionAction, PromotionEvent, PromotionStore, Webhook, WebhookDelivery,
-  WebhookScope, WebhookStore,
+  WebhookFormat, WebhookScope, WebhookStore,
 } from '../core/promotion-ports.js';
 import type { Database } from './schema.js';
 import type { SqlDatabase } from './sql-database.js';
@@ -20,7 +20,9 @@ const toWebhook = (r: Selectable<Database['webhooks']>): Webhook => ({
   id: Number(r.id),
   scope: r.scope_kind === 'organization'
     ? { kind: 'organization', id: Number(r.scope_id) as OrganizationId }
-    : { kind: 'registry', id: Number(r.scope_id) as ProjectId },
+    : r.scope_kind === 'entity' ? { kind: 'entity', id: Number(r.scope_id) as EntityId }
+      : { kind: 'registry', id: Number(r.scope_id) as ProjectId },
+  format: r.format === 'slack' ? 'slack' : 'generic',
   url: r.url, secret: r.secret, description: r.description, createdBy: r.created_by, createdAt: new Date(Number(r.created_at)),
   disabledAt: r.disabled_at === null ? null : new Date(Number(r.disabled_at)),
 });
@@ -28,6 +30,7 @@ const toDelivery = (r: Selectable<Database['webhook_deliveries']>): WebhookDeliv
   id: Number(r.id), webhookId: Number(r.webhook_id), eventType: r.event_type, body: r.body, status: r.status as DeliveryStatus,
   attempts: Number(r.attempts), nextAttemptAt: new Date(Number(r.next_attempt_at)), lastStatusCode: r.last_status_code,
   lastError: r.last_error, createdAt: new Date(Number(r.created_at)), deliveredAt: r.delivered_at === null ? null : new Date(Number(r.delivered_at)),
+  alertId: r.alert_id === null ? null : Number(r.alert_id),
 });
 
 /** Promotion history, protected-alias settings and webhooks on SQLite or PostgreSQL (portable SQL only). */
@@ -89,10 +92,10 @@ export class KyselyPromotionStore implements PromotionStore, WebhookStore {
     });
   }
 
-  async createWebhook(input: { scope: WebhookScope; url: string; secret: string; description: string | null; createdBy: string }) {
+  async createWebhook(input: { scope: WebhookScope; url: string; secret: string; description: string | null; createdBy: string; format?: WebhookFormat }) {
     const r = await this.db.insertInto('webhooks').values({
       scope_kind: input.scope.kind, scope_id: input.scope.id, url: input.url, secret: input.secret, description: input.description,
-      created_by: input.createdBy, created_at: Date.now(), disabled_at: null,
+      created_by: input.createdBy, created_at: Date.now(), disabled_at: null, format: input.format ?? 'generic',
     }).returningAll().executeTakeFirstOrThrow();
     return toWebhook(r);
   }
@@ -125,7 +128,7 @@ export class KyselyPromotionStore implements PromotionStore, WebhookStore {
     if (deliveries.length === 0) return;
     await this.db.insertInto('webhook_deliveries').values(deliveries.map((d) => ({
       webhook_id: d.webhookId, event_type: d.eventType, body: d.body, status: 'pending', next_attempt_at: now.getTime(), lease_until: null,
-      last_status_code: null, last_error: null, created_at: now.getTime(), delivered_at: null,
+      last_status_code: null, last_error: null, created_at: now.getTime(), delivered_at: null, alert_id: d.alertId ?? null,
     }))).execute();
   }
 

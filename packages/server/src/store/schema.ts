@@ -99,12 +99,22 @@ export interface Database {
   webhooks: {
     id: Generated<number>; scope_kind: string; scope_id: number; url: string; secret: string; description: string | null;
     created_by: string; created_at: number; disabled_at: number | null;
+    /** 'generic' | 'slack' (0015). */
+    format: Generated<string>;
   };
   webhook_deliveries: {
     id: Generated<number>; webhook_id: number; event_type: string; body: string; status: string; attempts: Generated<number>;
     next_attempt_at: number; lease_until: number | null; last_status_code: number | null; last_error: string | null;
     created_at: number; delivered_at: number | null;
+    /** The run alert this delivery carries (0015). */
+    alert_id: Generated<number | null>;
   };
+  /** Run alerts that were sent (0015). */
+  run_alerts: {
+    id: Generated<number>; run_id: number; title: string; text: string; level: string; wait_ms: number; source: string; created_at: number;
+  };
+  /** Run-state alerts an entity switched on (0015). */
+  alert_settings: { entity_id: number; run_finished: number; run_failed: number; run_crashed: number; updated_at: number };
   console_lines: {
     run_id: number; writer: string; line_no: number; seq: number; level: string; label: string | null;
     ts: string | null; text: string;

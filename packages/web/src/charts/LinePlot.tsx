@@ -65,7 +65,8 @@ export function LinePlot({ data, width, height, xKey, xRange, onZoom, onResetZoo
       axes: [{ size: 32 }, { size: 56, values: (_u, ticks) => ticks.map((t) => formatValue(t)) }],
       cursor: {
         drag: { x: true, y: false, setScale: false },
-        sync: { key: syncKey },
+        // Cursors move together; drags and double-clicks stay local (zoom is the grid's, see PanelGrid).
+        sync: { key: syncKey, filters: { pub: (type) => type === 'mousemove' || type === 'mouseleave' || type === 'mouseenter' } },
         points: { show: false },
       },
       hooks: {

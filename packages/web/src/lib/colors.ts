@@ -1,10 +1,9 @@
 /**
- * Run colours: Okabe–Ito's colour-blind-safe set (yellow left out: unreadable on white) and Paul Tol's
- * muted set after it. A run keeps its colour when the table is re-sorted: it comes from a hash of its name.
+ * Run colours: Okabe–Ito's colour-blind-safe set (yellow left out: unreadable on white), then a few of Paul
+ * Tol's that stay apart from them. A run's colour comes from a hash of its name, so it survives re-sorting.
  */
 export const RUN_PALETTE = [
-  '#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7', '#56B4E9', '#332288', '#882255',
-  '#117733', '#44AA99', '#999933', '#AA4499', '#6b6b6b',
+  '#0072B2', '#E69F00', '#009E73', '#CC79A7', '#D55E00', '#56B4E9', '#882255', '#332288', '#999933', '#6b6b6b',
 ] as const;
 
 /** FNV-1a over UTF-16 units: cheap, stable across sessions and browsers. */
@@ -18,6 +17,23 @@ export function hashString(s: string): number {
 }
 
 export const runColor = (runName: string) => RUN_PALETTE[hashString(runName) % RUN_PALETTE.length]!;
+
+/**
+ * Colours for runs drawn together: each run starts at its hashed colour and moves on to the next free one, so
+ * up to RUN_PALETTE.length runs never share a colour, and a run keeps its colour while the set is unchanged.
+ */
+export function assignColors(runNames: readonly string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  const used = new Set<number>();
+  for (const name of runNames) {
+    if (out.has(name)) continue;
+    let slot = hashString(name) % RUN_PALETTE.length;
+    if (used.size < RUN_PALETTE.length) while (used.has(slot)) slot = (slot + 1) % RUN_PALETTE.length;
+    used.add(slot);
+    out.set(name, RUN_PALETTE[slot]!);
+  }
+  return out;
+}
 
 /** `#rrggbb` with an alpha, as rgba(): the min/max band under a run's line. */
 export function withAlpha(hex: string, alpha: number): string {

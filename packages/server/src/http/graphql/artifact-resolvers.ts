@@ -124,7 +124,8 @@ export const artifactResolvers = {
       if (!collection) return null;
       const project = await ctx.services.meta.findProjectById(collection.projectId);
       const entity = project ? await ctx.services.meta.findEntityById(project.entityId) : null;
-      const visible = project && entity && (await ctx.services.access.canAccessEntity(ctx.viewer, entity));
+      // Project-level: a restricted registry's collections stay hidden from org members outside it.
+      const visible = project && entity && (await ctx.services.access.canReadProject(ctx.viewer, entity, project));
       return visible ? { collection, project, entity } : null;
     },
     clientIDMapping: async (_p: unknown, a: Args, ctx: GqlContext) => {
@@ -363,7 +364,7 @@ export const artifactResolvers = {
         const run = await ctx.services.meta.findRunById(id);
         const project = run ? await ctx.services.meta.findProjectById(run.projectId) : null;
         const entity = project ? await ctx.services.meta.findEntityById(project.entityId) : null;
-        if (run && project && entity && (await ctx.services.access.canAccessEntity(ctx.viewer, entity))) runs.push({ run, project, entity });
+        if (run && project && entity && (await ctx.services.access.canReadProject(ctx.viewer, entity, project))) runs.push({ run, project, entity });
       }
       return page(runs, str(args.after), args.first as number | null);
     },

@@ -169,6 +169,11 @@ export const registryResolvers = {
     featureFlags: (_o: Organization) => [],
   },
   Project: {
+    // A registry's own role decides (an org member may be a registry viewer, or a member of a restricted one).
+    readOnly: async (p: ProjectRef, _a: Args, ctx: GqlContext) => {
+      const role = await ctx.services.access.roleOnProject(ctx.viewer, p.entity, p.project);
+      return role !== 'admin' && role !== 'member';
+    },
     access: async (p: ProjectRef, _a: Args, ctx: GqlContext) => {
       const r = await registryOf(ctx, p);
       return r ? visibilityToWire(r.settings.visibility) : 'PRIVATE';

@@ -241,7 +241,11 @@ export const resolvers = {
     projects: async (_p: unknown, a: Args, ctx: GqlContext) => {
       const entity = await ctx.services.access.entityOrNull(ctx.viewer, str(a.entityName));
       if (!entity) return page([], null, 0);
-      const projects = await ctx.services.meta.listProjects(entity.id);
+      const projects = [];
+      // Projects with rules of their own (restricted registries) are listed only to those who may read them.
+      for (const project of await ctx.services.meta.listProjects(entity.id)) {
+        if (await ctx.services.access.canReadProject(ctx.viewer, entity, project)) projects.push(project);
+      }
       return page(projects.map((project) => ({ project, entity })), str(a.after), a.first as number | null);
     },
     models: (p: unknown, a: Args, ctx: GqlContext) => resolvers.Query.projects(p, a, ctx),

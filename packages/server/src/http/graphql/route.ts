@@ -9,6 +9,8 @@ import { requireViewer, baseUrlOf } from '../request-context.js';
 import { resolvers, type GqlContext } from './resolvers.js';
 import { typeDefs } from './schema.js';
 import { assertAffordable } from './query-cost.js';
+import { alertResolvers } from './alert-resolvers.js';
+import { alertTypeDefs } from './alert-schema.js';
 import { artifactResolvers } from './artifact-resolvers.js';
 import { artifactTypeDefs } from './artifact-schema.js';
 import { orgResolvers } from './org-resolvers.js';
@@ -30,9 +32,9 @@ const MAX_DOCUMENT_CACHE = 500;
 /** POST /graphql: auth first (401 before any parsing), then parse/validate/execute with graphql-js. */
 export function registerGraphqlRoute(app: FastifyInstance, services: Services, publicUrl: string | undefined) {
   const schema = makeExecutableSchema({
-    typeDefs: [typeDefs, artifactTypeDefs, orgTypeDefs, promotionTypeDefs, registryTypeDefs],
+    typeDefs: [typeDefs, artifactTypeDefs, orgTypeDefs, promotionTypeDefs, registryTypeDefs, alertTypeDefs],
     // registryResolvers comes after the resolvers it extends (upsertModel, Entity.projects, Project.artifactTypes/access).
-    resolvers: [resolvers, artifactResolvers, orgResolvers, promotionResolvers, registryResolvers],
+    resolvers: [resolvers, artifactResolvers, orgResolvers, promotionResolvers, registryResolvers, alertResolvers],
   });
   // The SDK sends the same few documents over and over: parse and validate each once.
   const documents = new Map<string, DocumentNode | readonly GraphQLError[]>();

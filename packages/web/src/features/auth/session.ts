@@ -31,7 +31,7 @@ export function useSession() {
 export async function signIn(client: QueryClient, username: string, password: string): Promise<Session> {
   const s = await apiFetch<Session>('/api/v1/session', { body: { username, password } });
   setCsrfToken(s.csrfToken);
-  client.clear();
+  forgetAllButSession(client);
   client.setQueryData(SESSION_KEY, s);
   return s;
 }
@@ -41,7 +41,15 @@ export async function signOut(client: QueryClient) {
     await apiFetch<void>('/api/v1/session', { method: 'DELETE' });
   } finally {
     setCsrfToken(null);
-    client.clear();
+    forgetAllButSession(client);
     client.setQueryData(SESSION_KEY, null);
   }
+}
+
+/**
+ * Drops every cached answer of the previous user. The session query itself stays (it is updated in place): the
+ * App is subscribed to it, and a removed query would never tell it about the new session.
+ */
+function forgetAllButSession(client: QueryClient) {
+  client.removeQueries({ predicate: (q) => q.queryKey[0] !== SESSION_KEY[0] });
 }

@@ -30,13 +30,14 @@ function useMetricKeys(entity: string, project: string, runs: ChartRun[], refetc
       refetchInterval: refetchMs,
     })),
   });
-  const keyLists = results.map((r) => r.data?.keys);
+  // One dependency that changes whenever any run's list does (a deps array must keep its length).
+  const stamp = results.map((r) => r.dataUpdatedAt).join(',');
   const keys = useMemo(() => {
     const all = new Set<string>();
-    for (const list of keyLists) for (const k of list ?? []) all.add(k);
+    for (const r of results) for (const k of r.data?.keys ?? []) all.add(k);
     return all;
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, keyLists);
+  }, [stamp]);
   return { keys, pending: results.some((r) => r.isPending), error: results.find((r) => r.error)?.error ?? null };
 }
 
@@ -44,6 +45,8 @@ function useMetricKeys(entity: string, project: string, runs: ChartRun[], refetc
 export function PanelGrid({ entity, project, runs, refetchMs = false }: PanelGridProps) {
   const { keys, pending, error } = useMetricKeys(entity, project, runs, refetchMs);
   const [search, setSearch] = useState('');
+  // One x range for every panel (W&B's synced x axis): a drag on any chart re-buckets all of them.
+  const [range, setRange] = useState<XRange | null>(null);
   const sections = useMemo(() => toSections([...keys].filter((k) => matchesSearch(k, search))), [keys, search]);
 
   return (
@@ -52,19 +55,31 @@ export function PanelGrid({ entity, project, runs, refetchMs = false }: PanelGri
         <input type="search" placeholder="Search metric keys" aria-label="Search metric keys" value={search}
           onChange={(e) => setSearch(e.target.value)} />
         <span className="muted">{sections.reduce((n, s) => n + s.keys.length, 0)} panels · {runs.length} runs</span>
+        {range && (
+          <span className="zoom-state" data-testid="zoom-state">
+            Steps {range.min}–{range.max}{' '}
+            <button type="button" className="link" onClick={() => setRange(null)}>Reset zoom</button>
+          </span>
+        )}
       </div>
       {error && <p role="alert" className="error">{error.message}</p>}
       {!pending && runs.length === 0 && <p className="muted">No runs to chart.</p>}
       {!pending && runs.length > 0 && sections.length === 0 && <p className="muted">{search ? 'No metric matches.' : 'No metrics logged yet.'}</p>}
       {sections.map((s) => (
         <PanelSection key={s.name} section={s} entity={entity} project={project} runs={runs} refetchMs={refetchMs}
-          startOpen={s.keys.length <= OPEN_SECTION_LIMIT || search !== ''} />
+          range={range} onRange={setRange} startOpen={s.keys.length <= OPEN_SECTION_LIMIT || search !== ''} />
       ))}
     </div>
   );
 }
 
-function PanelSection({ section, startOpen, ...rest }: { section: Section; startOpen: boolean } & Omit<PanelGridProps, 'runs'> & { runs: ChartRun[] }) {
+/** What every panel of the grid shares. */
+interface PanelContext extends PanelGridProps {
+  range: XRange | null;
+  onRange(range: XRange | null): void;
+}
+
+function PanelSection({ section, startOpen, ...rest }: { section: Section; startOpen: boolean } & PanelContext) {
   const [open, setOpen] = useState(startOpen);
   return (
     <section className="panel-section" data-section={section.name}>
@@ -83,7 +98,7 @@ function PanelSection({ section, startOpen, ...rest }: { section: Section; start
 }
 
 /** A panel that fetches and draws only once it scrolls into view. */
-function LazyPanel(props: Omit<PanelGridProps, 'runs'> & { runs: ChartRun[]; metricKey: string }) {
+function LazyPanel(props: PanelContext & { metricKey: string }) {
   const ref = useRef<HTMLDivElement>(null);
   const visible = useVisibleOnce(ref);
   return (
@@ -94,10 +109,9 @@ function LazyPanel(props: Omit<PanelGridProps, 'runs'> & { runs: ChartRun[]; met
   );
 }
 
-function MetricPanel({ entity, project, runs, metricKey, refetchMs = false }: Omit<PanelGridProps, 'runs'> & { runs: ChartRun[]; metricKey: string }) {
+function MetricPanel({ entity, project, runs, metricKey, refetchMs = false, range, onRange }: PanelContext & { metricKey: string }) {
   const box = useRef<HTMLDivElement>(null);
   const width = useWidth(box);
-  const [range, setRange] = useState<XRange | null>(null);
   const buckets = bucketsForWidth(width);
   const runNames = runs.map((r) => r.name);
   const series = useQuery({
@@ -120,12 +134,7 @@ function MetricPanel({ entity, project, runs, metricKey, refetchMs = false }: Om
       {data && data.runs.length === 0 && <p className="muted panel-empty">No numeric data{range ? ' in this range' : ''}.</p>}
       {data && data.runs.length > 0 && width > 0 && (
         <LinePlot data={data} width={width} height={PANEL_HEIGHT} xKey={plan?.xKey ?? '_step'} xRange={range}
-          onZoom={setRange} onResetZoom={() => setRange(null)} />
-      )}
-      {range && (
-        <button type="button" className="link reset-zoom" onClick={() => setRange(null)}>
-          Reset zoom (steps {range.min}–{range.max})
-        </button>
+          onZoom={onRange} onResetZoom={() => onRange(null)} />
       )}
     </div>
   );

@@ -1,7 +1,7 @@
 import { keepPreviousData, useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { useCallback, useMemo, useState } from 'react';
 import { apiFetch, gql } from '../../lib/api';
-import { runColor } from '../../lib/colors';
+import { assignColors, runColor } from '../../lib/colors';
 import type { ChartRun } from '../../charts/series';
 import { ErrorNote, NotFound } from '../common/NotFound';
 import { PanelGrid } from './PanelGrid';
@@ -13,6 +13,7 @@ const PAGE = 100;
 /** Charts draw the first this many shown runs of the table, as W&B does by default. */
 export const MAX_CHART_RUNS = 10;
 export const LIVE_POLL_MS = 1000;
+const IDLE_POLL_MS = 5000;
 
 const PROJECT = `query($entity: String!, $project: String!) { project(name: $project, entityName: $entity) { name runCount } }`;
 
@@ -40,8 +41,9 @@ export function Workspace({ entity, project }: { entity: string; project: string
       return loaded < last.total && last.runs.length > 0 ? loaded : undefined;
     },
     placeholderData: keepPreviousData,
-    // Live first step: while a shown run is running, poll (SSE push is the target).
-    refetchInterval: (q) => (q.state.data?.pages.some((p) => p.runs.some((r) => r.state === 'running')) ? LIVE_POLL_MS : false),
+    // Live, first step: poll every second while a shown run is running, and now and then otherwise so that new
+    // runs appear (server push with deltas is the target).
+    refetchInterval: (q) => (q.state.data?.pages.some((p) => p.runs.some((r) => r.state === 'running')) ? LIVE_POLL_MS : IDLE_POLL_MS),
   });
   const rows = useMemo(() => runs.data?.pages.flatMap((p) => p.runs) ?? [], [runs.data]);
   const total = runs.data?.pages[0]?.total ?? 0;
@@ -57,6 +59,10 @@ export function Workspace({ entity, project }: { entity: string; project: string
     return next;
   }), []);
   const chartRuns = useChartRuns(rows, hidden);
+  const colorOf = useMemo(() => {
+    const charted = new Map(chartRuns.map((r) => [r.name, r.color]));
+    return (name: string) => charted.get(name) ?? runColor(name);
+  }, [chartRuns]);
   const anyRunning = chartRuns.some((r) => rows.find((row) => row.name === r.name)?.state === 'running');
   const needMore = useCallback(() => {
     if (runs.hasNextPage && !runs.isFetchingNextPage) void runs.fetchNextPage();
@@ -79,7 +85,7 @@ export function Workspace({ entity, project }: { entity: string; project: string
           {runs.error && <ErrorNote error={runs.error} />}
           <RunsTable entity={entity} project={project} rows={rows} total={total} loading={runs.isFetching}
             onNeedMore={needMore} sort={query.sort} onSort={(sort) => setQuery((q) => ({ ...q, sort }))}
-            extraColumns={extraColumns} colorOf={runColor} hidden={hidden} onToggleHidden={toggleHidden} />
+            extraColumns={extraColumns} colorOf={colorOf} hidden={hidden} onToggleHidden={toggleHidden} />
         </section>
         <section className="charts-pane" aria-label="Charts">
           <PanelGrid entity={entity} project={project} runs={chartRuns} refetchMs={anyRunning ? LIVE_POLL_MS : false} />
@@ -93,6 +99,9 @@ export function Workspace({ entity, project }: { entity: string; project: string
 function useChartRuns(rows: RunRow[], hidden: ReadonlySet<string>): ChartRun[] {
   const picked = rows.filter((r) => !hidden.has(r.name)).slice(0, MAX_CHART_RUNS);
   const key = picked.map((r) => `${r.name}\u0000${r.displayName ?? ''}`).join('\u0001');
-  // eslint-disable-next-line react-hooks/exhaustive-deps
-  return useMemo(() => picked.map((r) => ({ name: r.name, label: r.displayName ?? r.name, color: runColor(r.name) })), [key]);
+  return useMemo(() => {
+    const colors = assignColors(picked.map((r) => r.name));
+    return picked.map((r) => ({ name: r.name, label: r.displayName ?? r.name, color: colors.get(r.name)! }));
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [key]);
 }
