@@ -111,6 +111,33 @@ print(n - f - e - s, f + e, s)
   if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then stage_failed "e2e wandb $ver: pytest exited $rc"; fi
 done
 
+# ---- e2e: blobs in S3 ----
+# The SDK's transfers going straight to the object store (presigned URLs, multipart included) and the artifact
+# suite with blobs in S3, against versitygw (scripts/with-s3.sh), with the newest pinned SDK.
+note "e2e with blobs in S3 (wandb ${S3_SDK:=0.31.0})"
+junit="$results/pytest-s3.xml"
+(cd e2e && CAIRN_E2E_BLOB_BACKEND=s3 timeout --kill-after=30 "$STAGE_TIMEOUT" bash ../scripts/with-s3.sh \
+  "$ROOT/.venv-e2e/wandb-$S3_SDK/bin/python" -m pytest -q -p no:cacheprovider --junitxml="$junit" test_s3_direct.py test_artifacts.py)
+rc=$?
+if [ -s "$junit" ]; then
+  counts=$(python3 -c '
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
+n = f = e = s = 0
+for t in suites:
+    n += int(t.get("tests", 0)); f += int(t.get("failures", 0)); e += int(t.get("errors", 0)); s += int(t.get("skipped", 0))
+print(n - f - e - s, f + e, s)
+' "$junit")
+  add_counts "e2e S3 wandb $S3_SDK" "$counts"
+  read -r _ f s <<<"$counts"
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then stage_failed "e2e S3: pytest exited $rc"; fi
+  # Skipped here means CAIRN_E2E_BLOB_BACKEND did not reach the tests: not a pass.
+  if [ "$s" -gt 0 ]; then stage_failed "e2e S3: $s tests skipped"; fi
+else
+  stage_failed "e2e S3 produced no results (exit $rc)"
+fi
+
 # ---- e2e: web UI ----
 note "e2e web UI (headless Chromium via playwright-core, wandb ${UI_SDK:=0.31.0})"
 if [ ! -x /usr/bin/chromium ] && [ -z "${CAIRN_E2E_CHROMIUM:-}" ]; then

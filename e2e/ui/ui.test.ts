@@ -7,7 +7,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   ADMIN_KEY, ADMIN_PASSWORD, cairnCli, launchChromium, runSdk, screenshot, signIn, startCairn, startSdk, type Cairn,
-} from './harness';
+} from './harness.js';
 
 const PROJECT = 'ui-project';
 const OTHER = 'ui-other';
@@ -196,7 +196,7 @@ describe('web UI', () => {
   });
 
   it('updates a live run without a reload: new console lines and new points', async () => {
-    const live = startSdk(cairn, path.join(import.meta.dirname, 'live.py'), [PROJECT, 'live-run', '80']);
+    const live = startSdk(cairn, path.join(import.meta.dirname, 'live.py'), [PROJECT, 'live-run', '160']);
     try {
       await freshPage();
       await signIn(page, `${cairn.url}/admin/${PROJECT}`, 'admin', ADMIN_PASSWORD);
@@ -223,7 +223,7 @@ describe('web UI', () => {
     } finally {
       live.kill();
     }
-  });
+  }, 180_000);
 
   it('shows a clear not-found page for missing or invisible projects and runs', async () => {
     await freshPage();

@@ -10,5 +10,7 @@ export default defineProject({
     include: ['src/**/*.test.{ts,tsx}'],
     environment: 'jsdom',
     setupFiles: ['src/test-setup.ts'],
+    // A limit, not a timing assertion: the first jsdom render warms up slowly when the whole suite runs at once.
+    testTimeout: 20_000,
   },
 });

@@ -25,9 +25,11 @@ export type Persona = (typeof PERSONAS)[number];
  * - org: the organization acme and its org entity;
  * - registry: the org-visible registry `model` (the team member has the member role on it);
  * - restricted: the restricted registry `secret` (only its explicit viewer, the team admin, and admins see it);
- * - ownKey: one of the team member's own API keys.
+ * - ownKey: one of the team member's own API keys;
+ * - orgProject: the team's org-visible project `team-org-proj` (team roles; every other acme member reads);
+ * - publicProject: the team's public project `team-public-proj` (team roles; every signed-in user reads).
  */
-export type Target = 'team' | 'personal' | 'org' | 'registry' | 'restricted' | 'ownKey';
+export type Target = 'team' | 'personal' | 'org' | 'registry' | 'restricted' | 'ownKey' | 'orgProject' | 'publicProject';
 export type Role = 'admin' | 'member' | 'viewer';
 
 /** Each persona's role on each target (absent: none, so the target must look as if it did not exist). */
@@ -49,6 +51,16 @@ export const ROLES: Record<Target, Partial<Record<Persona, Role>>> = {
   restricted: { teamAdmin: 'viewer', orgAdmin: 'admin', siteAdmin: 'admin' },
   // Only a key's owner revokes it; a site admin is no exception (it answers 404 like a missing key).
   ownKey: { teamMember: 'admin', session: 'admin', sessionNoCsrf: 'admin' },
+  // Project visibility: writers are the team's; the org viewer (not in the team) only reads the org-visible one.
+  orgProject: {
+    orgViewer: 'viewer', teamViewer: 'viewer', teamMember: 'member', session: 'member', sessionNoCsrf: 'member', serviceAccount: 'member',
+    teamAdmin: 'admin', orgAdmin: 'admin', siteAdmin: 'admin',
+  },
+  // Public: read-only for every signed-in user, the outsider included.
+  publicProject: {
+    outsider: 'viewer', orgViewer: 'viewer', teamViewer: 'viewer', teamMember: 'member', session: 'member', sessionNoCsrf: 'member',
+    serviceAccount: 'member', teamAdmin: 'admin', orgAdmin: 'admin', siteAdmin: 'admin',
+  },
 };
 
 /**
@@ -134,13 +146,17 @@ export const GRAPHQL_RULES: Record<string, GqlCase | GqlCase[]> = {
     { name: 'team run', needs: 'read', target: team, query: RUN_Q, variables: { e: '{team}', p: '{project}', r: '{run}' }, probe: 'project.run.id' },
     { name: 'personal run', needs: 'read', target: 'personal', query: RUN_Q, variables: { e: '{personal}', p: '{diary}', r: '{diaryRun}' }, probe: 'project.run.id' },
     { name: 'restricted registry', needs: 'read', target: 'restricted', query: 'query($e: String, $p: String) { project(entityName: $e, name: $p) { id name } }', variables: { e: '{orgEntity}', p: '{secretRegistry}' }, probe: 'project.id' },
+    { name: 'org-visible project run', needs: 'read', target: 'orgProject', query: RUN_Q, variables: { e: '{team}', p: '{orgProject}', r: '{orgRun}' }, probe: 'project.run.id' },
+    { name: 'public project run', needs: 'read', target: 'publicProject', query: RUN_Q, variables: { e: '{team}', p: '{publicProject}', r: '{publicRun}' }, probe: 'project.run.id' },
   ],
   'Query.model': { needs: 'read', target: team, query: 'query($e: String, $p: String) { model(entityName: $e, name: $p) { id name } }', variables: { e: '{team}', p: '{project}' }, probe: 'model.id' },
   'Query.projects': [
-    { name: 'team', needs: 'read', target: team, query: 'query($e: String) { projects(entityName: $e) { edges { node { name } } } }', variables: { e: '{team}' }, probe: 'projects.edges' },
+    // Listing the team's projects shows the outsider and the org viewer the ones they may read (its public and
+    // org-visible projects: project-visibility.test.ts checks that exactly those are listed).
+    { name: 'team', needs: 'read', target: team, expect: { outsider: 'success', orgViewer: 'success' }, query: 'query($e: String) { projects(entityName: $e) { edges { node { name } } } }', variables: { e: '{team}' }, probe: 'projects.edges' },
     { name: 'personal', needs: 'read', target: 'personal', query: 'query($e: String) { projects(entityName: $e) { edges { node { name } } } }', variables: { e: '{personal}' }, probe: 'projects.edges' },
   ],
-  'Query.models': { needs: 'read', target: team, query: 'query($e: String) { models(entityName: $e) { edges { node { name } } } }', variables: { e: '{team}' }, probe: 'models.edges' },
+  'Query.models': { needs: 'read', target: team, expect: { outsider: 'success', orgViewer: 'success' }, query: 'query($e: String) { models(entityName: $e) { edges { node { name } } } }', variables: { e: '{team}' }, probe: 'models.edges' },
   'Query.organization': { needs: 'read', target: 'org', query: 'query($n: String) { organization(name: $n) { id name orgEntity { name } } }', variables: { n: '{org}' }, probe: 'organization.id' },
   'Query.artifact': [
     { name: 'team artifact', needs: 'read', target: team, query: 'query($id: ID!) { artifact(id: $id) { id digest files { edges { node { name url } } } } }', variables: { id: '{artifactId}' }, probe: 'artifact.id' },
@@ -172,6 +188,8 @@ export const GRAPHQL_RULES: Record<string, GqlCase | GqlCase[]> = {
     { name: 'new team run', needs: 'write', target: team, query: UPSERT, variables: { i: { entityName: '{team}', modelName: '{project}', name: '{unique}' } }, probe: 'upsertBucket.bucket.id' },
     { name: 'team run by id', needs: 'write', target: team, query: UPSERT, variables: { i: { id: '{runId}', notes: 'matrix' } }, probe: 'upsertBucket.bucket.id' },
     { name: 'personal run', needs: 'write', target: 'personal', query: UPSERT, variables: { i: { entityName: '{personal}', modelName: '{diary}', name: '{unique}' } }, probe: 'upsertBucket.bucket.id' },
+    { name: 'org-visible project run', needs: 'write', target: 'orgProject', query: UPSERT, variables: { i: { entityName: '{team}', modelName: '{orgProject}', name: '{unique}' } }, probe: 'upsertBucket.bucket.id' },
+    { name: 'public project run', needs: 'write', target: 'publicProject', query: UPSERT, variables: { i: { entityName: '{team}', modelName: '{publicProject}', name: '{unique}' } }, probe: 'upsertBucket.bucket.id' },
   ],
   'Mutation.createRunFiles': { needs: 'write', target: team, query: 'mutation($i: CreateRunFilesInput!) { createRunFiles(input: $i) { runID files { name uploadUrl } } }', variables: { i: { entityName: '{team}', projectName: '{project}', runName: '{run}', files: ['matrix.txt'] } }, probe: 'createRunFiles.files' },
   'Mutation.markRunFilesUploaded': { needs: 'write', target: team, query: 'mutation($i: MarkRunFilesUploadedInput!) { markRunFilesUploaded(input: $i) { success } }', variables: { i: { entityName: '{team}', projectName: '{project}', runName: '{run}', files: ['output.log'] } }, probe: 'markRunFilesUploaded.success' },
@@ -288,6 +306,8 @@ export const ROUTE_RULES: Record<string, HttpCase[] | 'graphql-fields'> = {
   'POST /api/v1/runs': [
     { name: 'team', needs: 'read', target: team, method: 'POST', url: '/api/v1/runs', body: { entity: '{team}', project: '{project}' } },
     { name: 'personal', needs: 'read', target: 'personal', method: 'POST', url: '/api/v1/runs', body: { entity: '{personal}', project: '{diary}' } },
+    { name: 'org-visible project', needs: 'read', target: 'orgProject', method: 'POST', url: '/api/v1/runs', body: { entity: '{team}', project: '{orgProject}' } },
+    { name: 'public project', needs: 'read', target: 'publicProject', method: 'POST', url: '/api/v1/runs', body: { entity: '{team}', project: '{publicProject}' } },
   ],
   'GET /api/v1/runs/:entity/:project/:run/keys': [{ needs: 'read', target: team, method: 'GET', url: '/api/v1/runs/{team}/{project}/{run}/keys' }],
   'GET /api/v1/projects/:entity/:project/storage': [{ needs: 'read', target: team, method: 'GET', url: '/api/v1/projects/{team}/{project}/storage' }],

@@ -86,6 +86,10 @@ const PLACEHOLDERS: Record<string, { scope: Target | 'global'; ghost: string }> 
   vault: { scope: 'restricted', ghost: 'ghost-vault' },
   vaultId: { scope: 'restricted', ghost: ghostId('ArtifactPortfolio', 7) },
   secretRegistryId: { scope: 'restricted', ghost: ghostId('Project', 8) },
+  orgProject: { scope: 'orgProject', ghost: 'ghost-org-proj' },
+  orgRun: { scope: 'orgProject', ghost: 'ghost-org-run' },
+  publicProject: { scope: 'publicProject', ghost: 'ghost-public-proj' },
+  publicRun: { scope: 'publicProject', ghost: 'ghost-public-run' },
   memberName: { scope: 'global', ghost: '' },
   memberPassword: { scope: 'global', ghost: '' },
   token: { scope: 'global', ghost: '' },
@@ -286,6 +290,14 @@ beforeAll(async () => {
   await registries.setMembers(orgAdmin, seeded.secretRegistryId,
     { userIds: [encodeGqlId('User', viewers.teamAdmin!.user.id)], teamIds: [] }, 'viewer');
   seeded.vaultId = await linkInto(seeded.secretRegistry!, seeded.vault!);
+
+  // The team's org-visible and public projects, each with a run.
+  Object.assign(seeded, { orgProject: 'team-org-proj', orgRun: 'org-run-1', publicProject: 'team-public-proj', publicRun: 'public-run-1' });
+  for (const [project, runName, visibility] of [[seeded.orgProject, seeded.orgRun, 'organization'], [seeded.publicProject, seeded.publicRun, 'public']] as const) {
+    await gqlAs('teamMember', 'mutation($i: UpsertBucketInput!) { upsertBucket(input: $i) { bucket { id } } }',
+      { i: { entityName: seeded.team, modelName: project, name: runName } });
+    await services.projectVisibility.setVisibility(cli, `${seeded.team}/${project}`, visibility);
+  }
 
   // The outsider's own private project.
   await gqlAs('outsider', 'mutation($i: UpsertBucketInput!) { upsertBucket(input: $i) { bucket { id } } }',

@@ -11,6 +11,7 @@ import { backupDataDir, restoreDataDir } from './backup.js';
 import { openRuntime } from './runtime.js';
 import { registerPromotionCommands } from './promotions-cli.js';
 import { registerAlertCommands } from './alerts-cli.js';
+import { registerProjectCommands } from './projects-cli.js';
 
 const int = (v: string) => {
   const n = Number(v);
@@ -249,6 +250,7 @@ export function buildCli(): Command {
 
   registerPromotionCommands(program, { storageFlags, withRuntime });
   registerAlertCommands(program, { storageFlags, withRuntime });
+  registerProjectCommands(program, { storageFlags, withRuntime });
   return program;
 }
 

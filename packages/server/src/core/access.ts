@@ -39,13 +39,81 @@ export class AccessPolicy {
     this.projectRules.push(rule);
   }
 
-  /** The viewer's role on a project: a rule's (registries) or else its entity's; null when it may not read it. */
+  /**
+   * The viewer's role on a project, null when it may not read it: a rule's (registries), or else from the
+   * project's visibility —
+   * - private: the entity role;
+   * - organization: the entity role, else viewer for every member of the entity's organization;
+   * - restricted: admin for entity admins, else the named project role (entity members without one see nothing);
+   * - public: the entity role, else viewer for every signed-in user.
+   */
   async roleOnProject(viewer: Viewer, entity: Entity, project: Project): Promise<Role | null> {
     for (const rule of this.projectRules) {
       const role = await rule.roleOnProject(viewer, entity, project);
       if (role !== undefined) return role;
     }
-    return this.roleOn(viewer, entity);
+    const entityRole = await this.roleOn(viewer, entity);
+    switch (project.visibility) {
+      case 'organization':
+        return entityRole ?? ((await this.inOrganizationOf(viewer, entity)) ? 'viewer' : null);
+      case 'restricted':
+        return entityRole === 'admin' ? 'admin' : this.meta.projectRoleOf(project.id, viewer.user.id);
+      case 'public':
+        return entityRole ?? 'viewer';
+      default:
+        return entityRole;
+    }
+  }
+
+  /** Whether the viewer belongs (any role) to the organization of the entity (a team's org, or the org itself). */
+  private async inOrganizationOf(viewer: Viewer, entity: Entity): Promise<boolean> {
+    if (entity.orgId === null) return false;
+    const org = await this.meta.findOrganizationById(entity.orgId);
+    return org !== null && (await this.meta.roleOf(org.entityId, viewer.user.id)) !== null;
+  }
+
+  async canWriteProject(viewer: Viewer, entity: Entity, project: Project): Promise<boolean> {
+    const role = await this.roleOnProject(viewer, entity, project);
+    return role === 'admin' || role === 'member';
+  }
+
+  /** Like require(), for a project already located: NOT_FOUND as if absent, FORBIDDEN when the mode needs more. */
+  async requireProject(viewer: Viewer, entity: Entity, project: Project, mode: AccessMode | 'admin', notFound: () => DomainError): Promise<Role> {
+    const role = await this.roleOnProject(viewer, entity, project);
+    if (role === null) throw notFound();
+    if (mode === 'write' && role === 'viewer') {
+      throw new DomainError(ErrorCodes.FORBIDDEN,
+        `permission denied: ${viewer.user.username} has the viewer role in ${entity.name}/${project.name}, which can read but not write`);
+    }
+    if (mode === 'admin' && role !== 'admin') {
+      throw new DomainError(ErrorCodes.FORBIDDEN, `permission denied: managing ${entity.name}/${project.name} needs its admin role`);
+    }
+    return role;
+  }
+
+  /**
+   * The projects of an entity the viewer may read. An entity the viewer cannot read yields only its projects
+   * visible to the viewer (organization / public / named), nothing else about it.
+   */
+  async readableProjects(viewer: Viewer, entity: Entity): Promise<Project[]> {
+    const readable: Project[] = [];
+    for (const project of await this.meta.listProjects(entity.id)) {
+      if ((await this.roleOnProject(viewer, entity, project)) !== null) readable.push(project);
+    }
+    return readable;
+  }
+
+  /**
+   * Where a write may create a project (upsertBucket, createArtifact, upsertModel): an existing project needs
+   * write access to it (hidden ones answer not found); a new one needs write access to the entity.
+   */
+  async projectSlotForWrite(viewer: Viewer, entityName: string | null | undefined, projectName: string): Promise<{ entity: Entity; project: Project | null }> {
+    const wanted = entityName || viewer.user.username;
+    const entity = await this.meta.findEntityByName(wanted);
+    if (!entity) throw new DomainError(ErrorCodes.ENTITY_NOT_FOUND, `entity ${wanted} not found`);
+    if (await this.meta.findProject(entity.id, projectName)) return this.project(viewer, entity.name, projectName, 'write');
+    await this.require(viewer, entity, 'write', () => new DomainError(ErrorCodes.ENTITY_NOT_FOUND, `entity ${wanted} not found`));
+    return { entity, project: null };
   }
 
   async canReadProject(viewer: Viewer, entity: Entity, project: Project): Promise<boolean> {
@@ -124,14 +192,17 @@ export class AccessPolicy {
 
   /** An existing project, or ENTITY_NOT_FOUND / PROJECT_NOT_FOUND; FORBIDDEN when writing needs more than the viewer's role. */
   async project(viewer: Viewer, entityName: string | null | undefined, projectName: string, mode: AccessMode = 'read'): Promise<{ entity: Entity; project: Project }> {
-    // Readability first, so a read-only caller learns nothing more about a missing project than anyone else.
-    const entity = await this.entity(viewer, entityName, 'read');
+    const wanted = entityName || viewer.user.username;
+    const entity = await this.meta.findEntityByName(wanted);
+    if (!entity) throw new DomainError(ErrorCodes.ENTITY_NOT_FOUND, `entity ${wanted} not found`);
     const project = await this.meta.findProject(entity.id, projectName);
-    const notFound = () => new DomainError(ErrorCodes.PROJECT_NOT_FOUND, `project ${entity.name}/${projectName} not found`);
-    if (!project) throw notFound();
-    // A project may have rules of its own (a restricted registry): hidden projects look absent.
-    const role = await this.roleOnProject(viewer, entity, project);
-    if (role === null) throw notFound();
+    // Visibility and rules (restricted registries) may hide a project: hidden projects look absent, and in an
+    // entity the viewer cannot read (it may read a public or org-visible project there) so does the entity.
+    const role = project ? await this.roleOnProject(viewer, entity, project) : null;
+    if (!project || role === null) {
+      if (!(await this.canRead(viewer, entity))) throw new DomainError(ErrorCodes.ENTITY_NOT_FOUND, `entity ${wanted} not found`);
+      throw new DomainError(ErrorCodes.PROJECT_NOT_FOUND, `project ${entity.name}/${projectName} not found`);
+    }
     if (mode === 'write' && role === 'viewer') {
       throw new DomainError(ErrorCodes.FORBIDDEN,
         `permission denied: ${viewer.user.username} has the viewer role in ${entity.name}/${project.name}, which can read but not write`);

@@ -21,6 +21,9 @@ export interface FallbackFile {
   md5Hex: string;
 }
 
+/** Redirect targets are used at once: a few minutes covers a slow start. */
+const DIRECT_URL_TTL_SECONDS = 15 * 60;
+
 /** Everything the caller may not read answers exactly like what does not exist. */
 const notFound = () => new DomainError(ErrorCodes.NOT_FOUND, 'artifact file not found');
 
@@ -51,6 +54,14 @@ export class ArtifactDownloads {
     const stored = await this.store.findContent(file.md5Hex);
     if (!stored?.stored) throw notFound();
     return { size: stored.size ?? held.size, key };
+  }
+
+  /**
+   * Where the object store serves the bytes itself (S3): a short-lived presigned GET the route redirects to,
+   * so the bytes never pass through Cairn. Null = Cairn streams them (open).
+   */
+  async directUrl(key: string): Promise<string | null> {
+    return this.blobs.presignedUrl ? this.blobs.presignedUrl(key, 'GET', DIRECT_URL_TTL_SECONDS) : null;
   }
 
   async open(key: string, range?: { start: number; end: number }): Promise<Readable> {

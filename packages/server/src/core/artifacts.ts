@@ -105,7 +105,8 @@ export class ArtifactService {
     if (found.sourceHidden) {
       throw new DomainError(ErrorCodes.FORBIDDEN, `permission denied: ${viewer.user.username} reads this artifact through a registry and cannot change it`);
     }
-    await this.access.require(viewer, found.entity, 'write');
+    await this.access.requireProject(viewer, found.entity, found.project, 'write',
+      () => new DomainError(ErrorCodes.NOT_FOUND, `artifact not found`));
   }
 
   private async pending(viewer: Viewer, gqlId: string): Promise<ArtifactInProject> {
@@ -138,8 +139,9 @@ export class ArtifactService {
       if (!ALIAS.test(alias) || /^v\d+$/.test(alias)) throw invalidInput(`invalid alias ${JSON.stringify(alias)}`);
     }
     const ttl = ttlFromWire(input.ttlDurationSeconds);
-    const entity = await this.access.entity(viewer, input.entityName, 'write');
-    const project = await this.meta.ensureProject(entity.id, input.projectName);
+    const slot = await this.access.projectSlotForWrite(viewer, input.entityName, input.projectName);
+    const entity = slot.entity;
+    const project = slot.project ?? (await this.meta.ensureProject(entity.id, input.projectName));
     // Logging straight into a registry project with a protected alias is a promotion too.
     await this.protection.requireMayChange(viewer, { entity, project }, aliases.filter((a) => a !== 'latest'));
     let runId: RunId | null = null;
@@ -196,14 +198,14 @@ export class ArtifactService {
       if (hasParts) throw new DomainError(ErrorCodes.CONFLICT, 'this artifact is built from partial (incremental or distributed) manifests: a FULL manifest cannot join them');
       const key = manifestKey(artifact.id, m.name);
       await this.store.upsertManifest({ artifactId: artifact.id, type: m.type, name: m.name, digest: m.digest, blobKey: key, baseArtifactId: base });
-      return { manifestId: encodeGqlId('ArtifactManifest', artifact.id), name: m.name, uploadPath: uploadPath(this.signer.sign('PUT', key)) };
+      return { manifestId: encodeGqlId('ArtifactManifest', artifact.id), name: m.name, uploadPath: await this.putUrl(key) };
     }
     if (!hasParts && (await this.store.findManifest(artifact.id))) {
       throw new DomainError(ErrorCodes.CONFLICT, 'this artifact already has a FULL manifest: partial manifests cannot join it');
     }
     const key = `artifacts/${artifact.id}/parts/${randomBytes(16).toString('hex')}.json`;
     const part = await this.store.insertManifestPart({ artifactId: artifact.id, type: m.type, name: m.name, digest: m.digest, blobKey: key, baseArtifactId: base });
-    return { manifestId: encodeGqlId(MANIFEST_PART, part.id), name: m.name, uploadPath: uploadPath(this.signer.sign('PUT', key)) };
+    return { manifestId: encodeGqlId(MANIFEST_PART, part.id), name: m.name, uploadPath: await this.putUrl(key) };
   }
 
   /** updateArtifactManifest (by the id createArtifactManifest answered): the final digest, and where to PUT the JSON. */
@@ -230,7 +232,7 @@ export class ArtifactService {
       throw invalidInput('the base version of a partial manifest cannot be changed');
     }
     if (m.digest !== null) await this.store.updateManifestPartDigest(part.id, m.digest);
-    return { manifestId: manifestGqlId, name: part.name, uploadPath: uploadPath(this.signer.sign('PUT', part.blobKey)) };
+    return { manifestId: manifestGqlId, name: part.name, uploadPath: await this.putUrl(part.blobKey) };
   }
 
   /**
@@ -260,7 +262,7 @@ export class ArtifactService {
    * stored (content-addressed by MD5: a file is never uploaded or stored twice), and its birth artifact.
    */
   async prepareFiles(viewer: Viewer, specs: ArtifactFileSpec[]) {
-    const out: { storagePath: string; uploadPath: string | null; multipart: MultipartUrls | null; birth: ArtifactInProject }[] = [];
+    const out: { storagePath: string; uploadPath: string | null; uploadHeaders: string[]; multipart: MultipartUrls | null; birth: ArtifactInProject }[] = [];
     const seen = new Map<string, ArtifactInProject>();
     const births = new Map<number, ArtifactInProject | null>();
     for (const spec of specs) {
@@ -286,19 +288,64 @@ export class ArtifactService {
       let multipart: MultipartUrls | null = null;
       if (!skip && Array.isArray(spec.uploadPartsInput) && spec.uploadPartsInput.length > 0) {
         // Large files (the SDK splits at 2 GiB): one signed URL per part, completed by completeMultipart.
-        const uploadID = randomBytes(16).toString('hex');
-        const parts = spec.uploadPartsInput as { partNumber: number }[];
+        const parts = spec.uploadPartsInput as { partNumber: number; hexMD5?: unknown }[];
         if (parts.length > 10_000 || parts.some((p) => !Number.isInteger(p.partNumber) || p.partNumber < 1 || p.partNumber > 10_000)) {
           throw invalidInput(`invalid multipart parts for ${spec.name}`);
         }
-        multipart = {
-          uploadID,
-          uploadUrlParts: parts.map((p) => ({ partNumber: p.partNumber, uploadPath: uploadPath(this.signer.sign('PUT', `uploads/${hex}/${uploadID}/${p.partNumber}`)) })),
-        };
+        multipart = await this.multipartUrls(key, hex, spec.md5, spec.name, parts);
       }
-      out.push({ storagePath: key, uploadPath: skip ? null : uploadPath(this.signer.sign('PUT', key)), multipart, birth: birth ?? found });
+      // With the object store's own URL the store checks the bytes against Content-MD5, which the SDK sends
+      // because it is one of the upload headers (the only headers it sends).
+      const direct = !skip && this.blobs.presignedUrl !== undefined;
+      out.push({
+        storagePath: key, uploadPath: skip ? null : await this.putUrl(key, spec.md5), uploadHeaders: direct ? [`Content-MD5:${spec.md5}`] : [],
+        multipart, birth: birth ?? found,
+      });
     }
     return out;
+  }
+
+  /**
+   * Where a client PUTs `key`: the object store's presigned URL (absolute; with `md5` the store refuses other
+   * bytes) where it has them, else a Cairn-signed path served by http/storage-routes.
+   */
+  private async putUrl(key: string, md5?: string): Promise<string> {
+    if (this.blobs.presignedUrl) return this.blobs.presignedUrl(key, 'PUT', this.signer.ttl, md5 ? { contentMd5: md5 } : {});
+    return uploadPath(this.signer.sign('PUT', key));
+  }
+
+  /** One PUT URL per part: an object-store multipart upload (parts checked against their MD5s), or Cairn-signed part keys. */
+  private async multipartUrls(key: string, hex: string, md5: string, name: string, parts: { partNumber: number; hexMD5?: unknown }[]): Promise<MultipartUrls> {
+    const multipart = this.blobs.multipart;
+    if (!multipart) {
+      const uploadID = randomBytes(16).toString('hex');
+      return {
+        uploadID,
+        uploadUrlParts: parts.map((p) => ({ partNumber: p.partNumber, uploadPath: uploadPath(this.signer.sign('PUT', `uploads/${hex}/${uploadID}/${p.partNumber}`)) })),
+      };
+    }
+    if (parts.some((p) => typeof p.hexMD5 !== 'string' || !/^[0-9a-f]{32}$/i.test(p.hexMD5))) {
+      throw invalidInput(`invalid multipart parts for ${name}: every part needs its hex MD5`);
+    }
+    const uploadID = await multipart.start(key, md5);
+    const uploadUrlParts = [];
+    for (const p of parts) {
+      const contentMd5 = Buffer.from(p.hexMD5 as string, 'hex').toString('base64');
+      uploadUrlParts.push({ partNumber: p.partNumber, uploadPath: await multipart.partUrl(key, uploadID, p.partNumber, this.signer.ttl, { contentMd5 }) });
+    }
+    return { uploadID, uploadUrlParts };
+  }
+
+  /**
+   * Content PUT straight to the object store: Cairn never saw the bytes, so it records them as stored only when
+   * the store holds an object with the declared MD5 (a presigned PUT carrying that MD5 was checked by the store).
+   */
+  private async adoptDirectUpload(hex: string): Promise<boolean> {
+    if (!this.blobs.presignedUrl) return false;
+    const info = await this.blobs.head(contentKey(hex));
+    if (!info || Buffer.from(info.md5, 'base64').toString('hex') !== hex) return false;
+    await this.store.markContentStored(hex, info.size);
+    return true;
   }
 
   /**
@@ -332,6 +379,7 @@ export class ArtifactService {
   }): Promise<string> {
     await this.pending(viewer, input.artifactID);
     const m = CONTENT_KEY.exec(input.storagePath);
+    if (m && this.blobs.multipart && input.uploadID !== '') return this.completeDirectMultipart(m[1]!, input);
     if (!m || !/^[0-9a-f]{32}$/.test(input.uploadID)) throw invalidInput('unknown multipart upload');
     const partKey = (n: number) => `uploads/${m[1]}/${input.uploadID}/${n}`;
     const parts = [...input.parts].sort((a, b) => a.partNumber - b.partNumber);
@@ -353,6 +401,48 @@ export class ArtifactService {
   }
 
   private readonly completing = new Map<string, Promise<string>>();
+
+  /**
+   * The object store joins parts it received straight from the client (each checked against its MD5). The
+   * joined object is read back once to check the whole file's MD5: a mismatch deletes it and stores nothing.
+   */
+  private async completeDirectMultipart(hex: string, input: { action: string; storagePath: string; uploadID: string; parts: { partNumber: number; hexMD5: string }[] }): Promise<string> {
+    const multipart = this.blobs.multipart!;
+    const md5 = Buffer.from(hex, 'hex').toString('base64');
+    if (input.action === 'Abort') {
+      await multipart.abort(input.storagePath, input.uploadID);
+      return '';
+    }
+    const parts = [...input.parts].sort((a, b) => a.partNumber - b.partNumber);
+    if (parts.length === 0 || parts.some((p, i) => p.partNumber !== i + 1)) throw invalidInput('multipart parts must be numbered 1..N');
+    const flight = `${input.storagePath}:${input.uploadID}`;
+    const running = this.completing.get(flight);
+    if (running) return running;
+    if ((await this.store.findContent(hex))?.stored) return md5;
+    const job = (async () => {
+      try {
+        await multipart.complete(input.storagePath, input.uploadID, parts.map((p) => ({ partNumber: p.partNumber, etag: p.hexMD5 })));
+      } catch (e) {
+        // A retry of a completion that already went through finds no upload any more, but the object.
+        if (!(e instanceof DomainError && e.code === ErrorCodes.NOT_FOUND && (await this.blobs.head(input.storagePath)))) throw e;
+      }
+      const hash = createHash('md5');
+      let size = 0;
+      for await (const chunk of await this.blobs.get(input.storagePath)) {
+        hash.update(chunk as Buffer);
+        size += (chunk as Buffer).length;
+      }
+      const actual = hash.digest('base64');
+      if (actual !== md5) {
+        await this.blobs.delete(input.storagePath);
+        throw invalidInput(`multipart upload of ${input.storagePath} does not match its MD5: expected ${md5}, got ${actual}`);
+      }
+      await this.store.markContentStored(hex, size);
+      return md5;
+    })().finally(() => this.completing.delete(flight));
+    this.completing.set(flight, job);
+    return job;
+  }
 
   private async joinParts(hex: string, storagePath: string, parts: { partNumber: number; hexMD5: string }[], partKey: (n: number) => string) {
     // Each part was checked against its Content-MD5 on upload; the joined bytes are checked against the
@@ -433,7 +523,8 @@ export class ArtifactService {
         continue;
       }
       if (typeof entry.digest !== 'string') throw invalidInput(`cannot commit: entry ${name} has no digest`);
-      const content = await this.store.findContent(md5Hex(entry.digest));
+      let content = await this.store.findContent(md5Hex(entry.digest));
+      if (content && !content.stored && (await this.adoptDirectUpload(md5Hex(entry.digest)))) content = await this.store.findContent(md5Hex(entry.digest));
       if (!content?.stored) throw invalidInput(`cannot commit: file ${name} was not uploaded`);
       if (content.size !== null && content.size !== size) throw invalidInput(`cannot commit: file ${name} is ${content.size} bytes, the manifest says ${size}`);
       files.push({ name, digest: entry.digest, size, ref: null, birthArtifactId: birth ?? content.birthArtifactId });
@@ -591,7 +682,7 @@ export class ArtifactService {
     if (!collection || collection.kind !== 'sequence' || !project || !entity || !(await this.access.canReadProject(viewer, entity, project))) {
       throw new DomainError(ErrorCodes.NOT_FOUND, `artifact sequence ${gqlId} not found`);
     }
-    await this.access.require(viewer, entity, 'write');
+    await this.access.requireProject(viewer, entity, project, 'write', () => new DomainError(ErrorCodes.NOT_FOUND, `artifact sequence ${gqlId} not found`));
     return { collection, project, entity };
   }
 
@@ -646,7 +737,11 @@ export class ArtifactService {
     return this.store.storageUsage(project.id);
   }
 
-  downloadPathFor(key: string, fileName: string) {
+  /** A GET URL for a blob: presigned by the object store where it can (absolute), else Cairn-signed (a path). */
+  async downloadUrlFor(key: string, fileName: string): Promise<string> {
+    if (this.blobs.presignedUrl) {
+      return this.blobs.presignedUrl(key, 'GET', this.signer.ttl, { downloadName: fileName.split('/').pop() ?? fileName });
+    }
     return downloadPath(this.signer.sign('GET', key), fileName);
   }
 

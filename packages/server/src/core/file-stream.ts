@@ -1,5 +1,5 @@
 import {
-  EVENTS_FILE, HISTORY_FILE, OUTPUT_FILE, SUMMARY_FILE, parseExtendedJson, type FileStreamRequest,
+  EVENTS_FILE, HISTORY_FILE, OUTPUT_FILE, SUMMARY_FILE, parseExtendedJson, type FileStreamRequest, type RunId,
 } from '@cairn/shared';
 import type { Viewer } from './auth.js';
 import { parseConsoleLine } from './console-lines.js';
@@ -41,6 +41,8 @@ export class FileStreamService {
     private readonly meta: MetaStore,
     private readonly history: HistoryStore,
     private readonly runs: RunService,
+    /** Records files the client reports as uploaded (their bytes may have gone straight to the object store). */
+    private readonly recordUploaded: (runId: RunId, names: string[]) => Promise<void> = (runId, names) => this.meta.markRunFilesUploaded(runId, names),
   ) {}
 
   async ingest(viewer: Viewer, target: FileStreamTarget, body: FileStreamRequest, writer: string): Promise<{ stopped: boolean }> {
@@ -78,7 +80,7 @@ export class FileStreamService {
       const parsed = output.content.map((l) => parseConsoleLine(l, writer !== ''));
       await this.history.upsertConsole(run.id, writer, output.offset, parsed);
     }
-    if (body.uploaded?.length) await this.meta.markRunFilesUploaded(run.id, body.uploaded);
+    if (body.uploaded?.length) await this.recordUploaded(run.id, body.uploaded);
 
     const patch: RunPatch = { heartbeatAt: new Date() };
     const lastSummary = summary?.content.at(-1);

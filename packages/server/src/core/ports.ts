@@ -25,10 +25,21 @@ export interface ApiKeyRecord {
   id: number; userId: UserId; keyHash: string; prefix: string; name: string | null;
   createdAt: Date; revokedAt: Date | null;
 }
+/**
+ * Who may read a project (AccessPolicy.roleOnProject): private = its entity's members; organization = also every
+ * member of the entity's organization (read-only); restricted = only named project members and entity admins;
+ * public = also every signed-in user (read-only).
+ */
+export type ProjectVisibility = 'private' | 'organization' | 'restricted' | 'public';
+export const PROJECT_VISIBILITIES: readonly ProjectVisibility[] = ['private', 'organization', 'restricted', 'public'];
+
 export interface Project {
   id: ProjectId; entityId: EntityId; name: string; description: string | null;
-  createdAt: Date; updatedAt: Date; runCount: number;
+  createdAt: Date; updatedAt: Date; runCount: number; visibility: ProjectVisibility;
 }
+
+/** A named member of a (restricted) project. */
+export interface ProjectMember { user: User; role: Role; createdAt: Date }
 
 export type RunState = 'running' | 'finished' | 'failed' | 'crashed' | 'killed' | 'preempting' | 'preempted' | 'pending';
 
@@ -164,6 +175,16 @@ export interface MetaStore {
   /** Returns the existing project or creates it; safe under concurrent calls. */
   ensureProject(entityId: EntityId, name: string): Promise<Project>;
   listProjects(entityId: EntityId): Promise<Project[]>;
+  /** Returns the project with its new visibility. */
+  setProjectVisibility(projectId: ProjectId, visibility: ProjectVisibility): Promise<Project>;
+  /** Adds the named project member or changes its role. */
+  setProjectMember(projectId: ProjectId, userId: UserId, role: Role): Promise<void>;
+  /** False when the user was not a named member. */
+  removeProjectMember(projectId: ProjectId, userId: UserId): Promise<boolean>;
+  /** The user's named role on the project, or null (deleted users have none). */
+  projectRoleOf(projectId: ProjectId, userId: UserId): Promise<Role | null>;
+  /** Named members in the order they were added; deleted users left out. */
+  listProjectMembers(projectId: ProjectId): Promise<ProjectMember[]>;
   // runs
   findRun(projectId: ProjectId, name: string): Promise<Run | null>;
   findRunById(id: RunId): Promise<Run | null>;

@@ -34,22 +34,56 @@ export class RunFileService {
     private readonly signer: UrlSigner,
   ) {}
 
-  /** `createRunFiles`: one signed PUT URL per requested file, in request order (protocol §5.1). */
+  /**
+   * `createRunFiles`: one PUT URL per requested file, in request order (protocol §5.1): the object store's own
+   * presigned URL where it has one (the bytes never pass through Cairn), else a Cairn-signed one.
+   * `uploadPath` is then absolute; http/ makes relative paths absolute.
+   */
   async createUploadUrls(viewer: Viewer, entity: string, project: string, runName: string, names: string[]) {
     const { run } = await this.runs.get(viewer, entity, project, runName, 'write');
-    return {
-      runId: run.id,
-      files: names.map((name) => ({
+    const files = [];
+    for (const name of names) {
+      // An unsafe name gets no URL: the SDK skips that file and uploads the rest.
+      if (!isSafeRunFileName(name)) {
+        files.push({ name, uploadPath: null });
+        continue;
+      }
+      const key = runFileKey(run.id, name);
+      files.push({
         name,
-        // An unsafe name gets no URL: the SDK skips that file and uploads the rest.
-        uploadPath: isSafeRunFileName(name) ? uploadPath(this.signer.sign('PUT', runFileKey(run.id, name))) : null,
-      })),
-    };
+        uploadPath: this.blobs.presignedUrl
+          ? await this.blobs.presignedUrl(key, 'PUT', this.signer.ttl)
+          : uploadPath(this.signer.sign('PUT', key)),
+      });
+    }
+    return { runId: run.id, files };
   }
 
   async markUploaded(viewer: Viewer, entity: string, project: string, runName: string, names: string[]) {
     const { run } = await this.runs.get(viewer, entity, project, runName, 'write');
-    await this.meta.markRunFilesUploaded(run.id, names);
+    await this.recordUploaded(run.id, names);
+  }
+
+  /**
+   * Files the client reports as uploaded (file_stream `uploaded`, markRunFilesUploaded). Bytes PUT straight to
+   * the object store were never seen by Cairn: their size and MD5 come from the store, and a name with no
+   * object behind it records nothing.
+   */
+  async recordUploaded(runId: RunId, names: string[]): Promise<void> {
+    if (!this.blobs.presignedUrl) {
+      await this.meta.markRunFilesUploaded(runId, names);
+      return;
+    }
+    for (const name of names) {
+      if (!isSafeRunFileName(name)) continue;
+      const key = runFileKey(runId, name);
+      const info = await this.blobs.head(key);
+      if (!info) continue;
+      const existing = await this.meta.findRunFile(runId, name);
+      await this.meta.upsertRunFile({
+        runId, name, blobKey: key, sizeBytes: info.size, md5: info.md5, mimetype: existing?.mimetype ?? null, uploaded: true,
+      });
+    }
   }
 
   /** Receives the bytes of a signed upload. The token was checked by the caller; the key says what it is. */
@@ -66,10 +100,27 @@ export class RunFileService {
 
   async list(viewer: Viewer, entity: string, project: string, runName: string): Promise<RunFile[]> {
     const { run } = await this.runs.get(viewer, entity, project, runName);
+    const files = await this.meta.listRunFiles(run.id);
+    if (!this.blobs.presignedUrl) return files;
+    // Bytes PUT straight to the store by a client that never reported them (a raw PUT, an SDK that died
+    // before its next file_stream request) are files all the same, as they are when Cairn receives the PUT.
+    const recorded = new Set(files.filter((f) => f.uploaded).map((f) => f.name));
+    const prefix = runFileKey(run.id, '');
+    const unrecorded = [];
+    for await (const key of this.blobs.list(prefix)) {
+      const name = key.slice(prefix.length);
+      if (!recorded.has(name) && isSafeRunFileName(name)) unrecorded.push(name);
+    }
+    if (unrecorded.length === 0) return files;
+    await this.recordUploaded(run.id, unrecorded);
     return this.meta.listRunFiles(run.id);
   }
 
-  downloadPathFor(file: RunFile): string {
+  /** A GET URL for the file: presigned by the object store where it can (absolute), else Cairn-signed (a path). */
+  async downloadUrlFor(file: RunFile): Promise<string> {
+    if (this.blobs.presignedUrl) {
+      return this.blobs.presignedUrl(file.blobKey, 'GET', this.signer.ttl, { downloadName: path.posix.basename(file.name) });
+    }
     return downloadPath(this.signer.sign('GET', file.blobKey), file.name);
   }
 

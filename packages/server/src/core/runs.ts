@@ -86,12 +86,13 @@ export class RunService {
       const run = Object.keys(patch).length > 0 ? await this.meta.updateRun(found.run.id, patch) : found.run;
       return { ...found, run, inserted: false };
     }
-    const entity = await this.access.entity(viewer, input.entity, 'write');
     const projectName = input.project || DEFAULT_PROJECT;
+    const slot = await this.access.projectSlotForWrite(viewer, input.entity, projectName);
+    const entity = slot.entity;
     if (!PROJECT_NAME.test(projectName)) throw invalidInput(`invalid project name ${JSON.stringify(projectName)}`);
     const name = input.name || randomBytes(4).toString('hex');
     if (!RUN_NAME.test(name)) throw invalidInput(`invalid run id ${JSON.stringify(name)}: use up to 128 printable ASCII characters, no spaces, none of :;,#?/'\\%"<>\``);
-    const project = await this.meta.ensureProject(entity.id, projectName);
+    const project = slot.project ?? (await this.meta.ensureProject(entity.id, projectName));
     const { run, inserted } = await this.meta.insertRun(
       { ...patch, projectId: project.id, name, userId: viewer.user.id },
       generateRunDisplayName,
@@ -144,18 +145,22 @@ export class RunService {
     const project = run ? await this.meta.findProjectById(run.projectId) : null;
     const entity = project ? await this.meta.findEntityById(project.entityId) : null;
     if (!run || !project || !entity) throw notFound();
-    await this.access.require(viewer, entity, mode, notFound);
+    await this.access.requireProject(viewer, entity, project, mode, notFound);
     return { run, project, entity };
   }
 
   /** A run by entity/project/name, or null when it does not exist or is not visible (FORBIDDEN for a read-only writer). */
   async find(viewer: Viewer, entityName: string | null | undefined, projectName: string | null | undefined, name: string,
     mode: AccessMode = 'read'): Promise<RunInProject | null> {
-    // One role lookup: a read-only caller is refused writing before anything else is looked up.
-    const entity = await this.access.entityOrNull(viewer, entityName, mode);
-    if (!entity) return null;
-    const project = await this.meta.findProject(entity.id, projectName || DEFAULT_PROJECT);
-    if (!project) return null;
+    let found: { entity: Entity; project: Project };
+    try {
+      // Visibility first: a read-only caller is refused writing before the run is looked up.
+      found = await this.access.project(viewer, entityName, projectName || DEFAULT_PROJECT, mode);
+    } catch (e) {
+      if (e instanceof DomainError && (e.code === ErrorCodes.ENTITY_NOT_FOUND || e.code === ErrorCodes.PROJECT_NOT_FOUND)) return null;
+      throw e;
+    }
+    const { entity, project } = found;
     const run = await this.meta.findRun(project.id, name);
     return run ? { run, project, entity } : null;
   }
@@ -186,8 +191,7 @@ export class RunService {
   /** `upsertModel` / CreateProject: the project, created when missing. */
   async ensureProject(viewer: Viewer, entityName: string | null, name: string, description?: string) {
     if (!PROJECT_NAME.test(name)) throw invalidInput(`invalid project name ${JSON.stringify(name)}`);
-    const entity = await this.access.entity(viewer, entityName, 'write');
-    const existing = await this.meta.findProject(entity.id, name);
+    const { entity, project: existing } = await this.access.projectSlotForWrite(viewer, entityName, name);
     const project = existing ?? (await this.meta.ensureProject(entity.id, name));
     void description;
     return { project, entity, inserted: existing === null };

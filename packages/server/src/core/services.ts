@@ -7,6 +7,7 @@ import { FileStreamService } from './file-stream.js';
 import type { Logger } from './logger.js';
 import { MetricsService } from './metrics.js';
 import { OrgService } from './orgs.js';
+import { ProjectVisibilityService } from './project-visibility.js';
 import { ArtifactRetention } from './artifact-retention.js';
 import { ArtifactService } from './artifacts.js';
 import { AliasProtection } from './alias-protection.js';
@@ -60,8 +61,8 @@ export function createServices(deps: CoreDeps) {
   const auth = new AuthService(deps.meta);
   const signer = new UrlSigner(deps.urlSigningSecret, deps.signedUrlTtlSeconds);
   const runs = new RunService(deps.meta, deps.history, access);
-  const fileStream = new FileStreamService(deps.meta, deps.history, runs);
   const runFiles = new RunFileService(deps.meta, deps.blobs, runs, signer);
+  const fileStream = new FileStreamService(deps.meta, deps.history, runs, (runId, names) => runFiles.recordUploaded(runId, names));
   const crashMonitor = new CrashMonitor(
     deps.meta, deps.heartbeatTimeoutSeconds * 1000, deps.crashCheckIntervalSeconds * 1000, deps.log,
   );
@@ -83,10 +84,11 @@ export function createServices(deps: CoreDeps) {
   const webAuth = new WebAuthService(deps.meta, deps.credentials, audit, deps.loginThrottle, deps.webAuth);
   const apiKeys = new ApiKeyService(deps.meta, auth, deps.credentials, audit);
   const orgs = new OrgService(deps.meta, auth, access, audit);
+  const projectVisibility = new ProjectVisibilityService(deps.meta, access, audit);
   const registries = new RegistryService(deps.meta, deps.artifactStore, deps.registryStore, access, artifacts, aliasProtection, promotions, audit);
   // Registry projects follow registry roles wherever a project is read or written, and protected aliases ask them.
   access.useProjectRule(registries);
   aliasProtection.useRegistryRoles(async (viewer, orgEntity, project) => (await registries.roleOnProject(viewer, orgEntity, project)) ?? null);
-  return { alerts, registries, aliasProtection, promotions, webhooks, audit, webAuth, apiKeys, orgs, access, auth, signer, runs, streams, metrics, artifacts, artifactDownloads, artifactTtl, retention, fileStream, runFiles, crashMonitor, meta: deps.meta };
+  return { projectVisibility, alerts, registries, aliasProtection, promotions, webhooks, audit, webAuth, apiKeys, orgs, access, auth, signer, runs, streams, metrics, artifacts, artifactDownloads, artifactTtl, retention, fileStream, runFiles, crashMonitor, meta: deps.meta };
 }
 export type Services = ReturnType<typeof createServices>;

@@ -10,6 +10,11 @@ export interface SignedGrant { method: SignedMethod; key: string; exp: number }
 export class UrlSigner {
   constructor(private readonly secret: string, private readonly ttlSeconds: number, private readonly now = () => Date.now()) {}
 
+  /** How long the URLs it signs live (seconds); object-store presigned URLs get the same. */
+  get ttl(): number {
+    return this.ttlSeconds;
+  }
+
   sign(method: SignedMethod, key: string, ttlSeconds = this.ttlSeconds): string {
     const payload = Buffer.from(JSON.stringify({ m: method, k: key, e: Math.floor(this.now() / 1000) + ttlSeconds }))
       .toString('base64url');

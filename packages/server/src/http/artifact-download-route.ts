@@ -55,6 +55,9 @@ export function registerArtifactDownloadRoutes(app: FastifyInstance, services: S
   const serve = async (request: FastifyRequest, reply: FastifyReply, file: FallbackFile | null) => {
     const viewer = await requireViewer(request, services);
     const found = await services.artifactDownloads.find(viewer, file ?? { entity: '', md5Hex: '' });
+    // An object store with URLs of its own serves the bytes (ranges included, the client re-sends Range).
+    const direct = await services.artifactDownloads.directUrl(found.key);
+    if (direct) return reply.redirect(direct, 302);
     const range = parseByteRange(request.headers.range, found.size);
     reply.header('Accept-Ranges', 'bytes').header('Content-Type', 'application/octet-stream');
     if (range === 'unsatisfiable') {

@@ -73,6 +73,8 @@ for (const backend of sqlBackends()) {
       expect(await notify('loss', 60_000)).not.toBeNull(); // the window is over
       expect(await notify('loss', 0)).not.toBeNull(); // no wait: every call goes out
       expect((await alerts.forRun(run)).map((a) => a.title)).toEqual(['loss', 'loss', 'other', 'loss']);
+      await meta.deleteRun(run.id); // a deleted run's alerts go with it
+      expect(await alerts.forRun(run)).toEqual([]);
     });
 
     it('delivers each alert to every destination in its format; a failing one does not stop the others', async () => {

@@ -2,7 +2,7 @@ import { sql, type RawBuilder, type Selectable } from 'kysely';
 import { RunQuerySql } from './run-query.js';
 import { toStrictJson, type EntityId, type ProjectId, type RunId, type UserId } from '@cairn/shared';
 import type {
-  ApiKeyRecord, Entity, EntityType, FilterNode, Member, MetaStore, NewRun, Organization, OrganizationId, Project, Role, Run,
+  ApiKeyRecord, Entity, EntityType, FilterNode, Member, MetaStore, NewRun, Organization, OrganizationId, Project, ProjectMember, ProjectVisibility, Role, Run,
   RunFile, RunPatch, RunQuery, RunState, User,
 } from '../core/ports.js';
 import type { Database } from './schema.js';
@@ -28,6 +28,7 @@ const toKey = (r: Selectable<Database['api_keys']>): ApiKeyRecord => ({
 const toProject = (r: Selectable<Database['projects']>): Project => ({
   id: r.id as ProjectId, entityId: r.entity_id as EntityId, name: r.name, description: r.description,
   createdAt: new Date(r.created_at), updatedAt: new Date(r.updated_at), runCount: r.run_counter,
+  visibility: r.visibility as ProjectVisibility,
 });
 const toRun = (r: Selectable<Database['runs']>): Run => ({
   id: r.id as RunId, projectId: r.project_id as ProjectId, name: r.name, displayName: r.display_name,
@@ -285,6 +286,36 @@ export class KyselyMetaStore implements MetaStore {
     const rows = await this.db.selectFrom('projects').selectAll().where('entity_id', '=', entityId)
       .orderBy('created_at', 'desc').execute();
     return rows.map(toProject);
+  }
+  async setProjectVisibility(projectId: ProjectId, visibility: ProjectVisibility) {
+    await this.db.updateTable('projects').set({ visibility, updated_at: Date.now() }).where('id', '=', projectId).execute();
+    const project = await this.findProjectById(projectId);
+    if (!project) throw new Error(`project ${projectId} not found`);
+    return project;
+  }
+  async setProjectMember(projectId: ProjectId, userId: UserId, role: Role) {
+    await this.db.insertInto('project_members').values({ project_id: projectId, user_id: userId, role, created_at: Date.now() })
+      .onConflict((oc) => oc.columns(['project_id', 'user_id']).doUpdateSet({ role })).execute();
+  }
+  async removeProjectMember(projectId: ProjectId, userId: UserId) {
+    const r = await this.db.deleteFrom('project_members').where('project_id', '=', projectId).where('user_id', '=', userId)
+      .executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  }
+  async projectRoleOf(projectId: ProjectId, userId: UserId) {
+    const r = await this.db.selectFrom('project_members').innerJoin('users', 'users.id', 'project_members.user_id')
+      .select('project_members.role').where('project_members.project_id', '=', projectId)
+      .where('project_members.user_id', '=', userId).where('users.deleted_at', 'is', null).executeTakeFirst();
+    return r ? (r.role as Role) : null;
+  }
+  async listProjectMembers(projectId: ProjectId): Promise<ProjectMember[]> {
+    const rows = await this.db.selectFrom('project_members').innerJoin('users', 'users.id', 'project_members.user_id')
+      .selectAll('users').select(['project_members.role as member_role', 'project_members.created_at as member_since'])
+      .where('project_members.project_id', '=', projectId).where('users.deleted_at', 'is', null)
+      .orderBy('project_members.created_at').orderBy('users.username').execute();
+    return rows.map(({ member_role, member_since, ...user }) => ({
+      user: toUser(user), role: member_role as Role, createdAt: new Date(Number(member_since)),
+    }));
   }
 
   async findRun(projectId: ProjectId, name: string) {

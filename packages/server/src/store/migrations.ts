@@ -7,6 +7,7 @@ import { artifactCollectionDeletionMigration, artifactOutputsAndCollectionTagsMi
 import { registriesMigration } from './registry-migration.js';
 import { promotionMigration } from './promotion-migration.js';
 import { alertMigration } from './alert-migration.js';
+import { projectVisibilityMigration } from './project-visibility-migration.js';
 
 export type SqlDialect = 'sqlite' | 'postgres';
 
@@ -201,6 +202,7 @@ export function migrationsFor(dialect: SqlDialect): MigrationProvider {
     '0013_registries': registriesMigration(),
     '0014_artifact_collection_deletion': artifactCollectionDeletionMigration(),
     '0015_run_alerts': alertMigration(dialect),
+    '0016_project_visibility': projectVisibilityMigration(),
   };
   return { getMigrations: async () => migrations };
 }

@@ -15,6 +15,7 @@ import type { SqlDatabase } from './sql-database.js';
 const toProject = (r: Selectable<Database['projects']>): Project => ({
   id: r.id as ProjectId, entityId: r.entity_id as EntityId, name: r.name, description: r.description,
   createdAt: new Date(r.created_at), updatedAt: new Date(r.updated_at), runCount: r.run_counter,
+  visibility: r.visibility as Project['visibility'],
 });
 const toCollection = (r: Selectable<Database['artifact_collections']>): ArtifactCollection => ({
   id: r.id, projectId: r.project_id as ProjectId, typeId: r.type_id, name: r.name, kind: r.kind as CollectionKind,

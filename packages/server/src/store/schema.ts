@@ -19,7 +19,11 @@ export interface Database {
   projects: {
     id: Generated<number>; entity_id: number; name: string; description: string | null;
     created_at: number; updated_at: number; run_counter: number;
+    /** 0016: private | organization | restricted | public. */
+    visibility: Generated<string>;
   };
+  /** Named members of restricted projects (0016). */
+  project_members: { project_id: number; user_id: number; role: string; created_at: number };
   runs: {
     id: Generated<number>; project_id: number; name: string; display_name: string; number: number;
     user_id: number | null; state: string; config: string; summary: string; system_metrics: string;

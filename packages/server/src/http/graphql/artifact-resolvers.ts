@@ -5,7 +5,7 @@ import { DomainError, ErrorCodes } from '../../core/errors.js';
 import { compileMongoFilter } from '../../core/mongo-match.js';
 import type { ArtifactCollection, ArtifactFileEntry, ArtifactType, Entity, Project } from '../../core/ports.js';
 import { page } from './paging.js';
-import type { FileView, GqlContext } from './resolvers.js';
+import { transferUrl, type FileView, type GqlContext } from './resolvers.js';
 
 type Args = Record<string, unknown>;
 interface InProject { project: Project; entity: Entity }
@@ -40,10 +40,10 @@ async function memberArtifact(ctx: GqlContext, c: CollectionRef, artifact: Artif
   return (await ctx.services.artifacts.locate(ctx.viewer, artifact)) ?? { artifact, project: c.project, entity: c.entity, sourceHidden: true };
 }
 
-function artifactFileView(ctx: GqlContext, a: ArtifactInProject, f: ArtifactFileEntry): FileView {
+async function artifactFileView(ctx: GqlContext, a: ArtifactInProject, f: ArtifactFileEntry): Promise<FileView> {
   const hex = Buffer.from(f.digest, 'base64').toString('hex');
   // A reference entry's bytes live where it points; the SDK fetches them itself (its URL is the reference).
-  const url = f.ref === null ? ctx.baseUrl + ctx.services.artifacts.downloadPathFor(`objects/md5/${hex}`, f.name) : f.ref;
+  const url = f.ref === null ? transferUrl(ctx, await ctx.services.artifacts.downloadUrlFor(`objects/md5/${hex}`, f.name)) : f.ref;
   return {
     id: encodeGqlId('File', `artifact:${a.artifact.id}:${f.name}`), name: f.name, displayName: f.name, url, directUrl: url,
     sizeBytes: f.size, mimetype: null, updatedAt: a.artifact.updatedAt, md5: f.ref === null ? f.digest : null, digest: f.digest,
@@ -61,7 +61,7 @@ async function filesConnection(ctx: GqlContext, a: ArtifactInProject, args: Args
   const slice = files.slice(0, first);
   const cursor = (i: number) => Buffer.from(`cursor:${i}`).toString('base64');
   return {
-    edges: slice.map((f, i) => ({ node: artifactFileView(ctx, a, f), cursor: cursor(offset + i) })),
+    edges: await Promise.all(slice.map(async (f, i) => ({ node: await artifactFileView(ctx, a, f), cursor: cursor(offset + i) }))),
     pageInfo: { endCursor: slice.length ? cursor(offset + slice.length - 1) : null, hasNextPage: files.length > first, startCursor: null, hasPreviousPage: offset > 0 },
     totalCount: total,
   };
@@ -171,12 +171,12 @@ export const artifactResolvers = {
         node: {
           id: encodeGqlId('File', `upload:${p.storagePath}`), name: specs[i]!.name, displayName: specs[i]!.name, url: null,
           directUrl: null, sizeBytes: 0, mimetype: null, updatedAt: null, md5: specs[i]!.md5, digest: specs[i]!.md5,
-          storagePath: p.storagePath, uploadUrl: p.uploadPath === null ? null : ctx.baseUrl + p.uploadPath,
-          // Multipart parts take their Content-Type from here.
-          uploadHeaders: p.multipart ? ['Content-Type:application/octet-stream'] : [],
+          storagePath: p.storagePath, uploadUrl: p.uploadPath === null ? null : transferUrl(ctx, p.uploadPath),
+          // Multipart parts take their Content-Type from here (and their own Content-MD5 from the SDK).
+          uploadHeaders: p.multipart ? ['Content-Type:application/octet-stream'] : p.uploadHeaders,
           uploadMultipartUrls: p.multipart === null ? null : {
             uploadID: p.multipart.uploadID,
-            uploadUrlParts: p.multipart.uploadUrlParts.map((u) => ({ partNumber: u.partNumber, uploadUrl: ctx.baseUrl + u.uploadPath })),
+            uploadUrlParts: p.multipart.uploadUrlParts.map((u) => ({ partNumber: u.partNumber, uploadUrl: transferUrl(ctx, u.uploadPath) })),
           },
           artifact: p.birth,
         } satisfies FileView,
@@ -353,7 +353,7 @@ export const artifactResolvers = {
     currentManifest: async (a: ArtifactInProject, _x: Args, ctx: GqlContext) => {
       const m = await ctx.services.artifacts.manifestOf(a.artifact.id);
       if (!m) return null;
-      const url = ctx.baseUrl + ctx.services.artifacts.downloadPathFor(m.blobKey, m.name);
+      const url = transferUrl(ctx, await ctx.services.artifacts.downloadUrlFor(m.blobKey, m.name));
       return { id: encodeGqlId('ArtifactManifest', a.artifact.id), file: { ...manifestFile(a.artifact.id, m.name), url, directUrl: url } };
     },
     files: (a: ArtifactInProject, args: Args, ctx: GqlContext) => filesConnection(ctx, a, args),
@@ -439,5 +439,5 @@ function manifestFile(key: number | string, name: string): FileView {
 }
 
 function manifestView(ctx: GqlContext, m: PreparedManifest) {
-  return { id: m.manifestId, file: { ...manifestFile(m.manifestId, m.name), uploadUrl: ctx.baseUrl + m.uploadPath, uploadHeaders: [] } };
+  return { id: m.manifestId, file: { ...manifestFile(m.manifestId, m.name), uploadUrl: transferUrl(ctx, m.uploadPath), uploadHeaders: [] } };
 }

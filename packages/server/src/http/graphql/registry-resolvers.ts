@@ -1,3 +1,4 @@
+import { accessOfVisibility } from '../../core/project-visibility.js';
 import { encodeGqlId } from '@cairn/shared';
 import { isRegistryProject, REGISTRY_PROJECT_PREFIX } from '../../core/alias-protection.js';
 import type { ArtifactInProject } from '../../core/artifacts.js';
@@ -134,7 +135,7 @@ export const registryResolvers = {
         const registry = await ctx.services.registries.registry(ctx.viewer, e, name);
         return registry ? { project: registry.project, entity: e } : null;
       }
-      if (!(await ctx.services.access.canRead(ctx.viewer, e))) return null;
+      // The project's visibility decides (a public project of an entity the viewer cannot read is found).
       const project = await ctx.services.meta.findProject(e.id, name);
       return project && (await ctx.services.access.canReadProject(ctx.viewer, e, project)) ? { project, entity: e } : null;
     },
@@ -176,7 +177,7 @@ export const registryResolvers = {
     },
     access: async (p: ProjectRef, _a: Args, ctx: GqlContext) => {
       const r = await registryOf(ctx, p);
-      return r ? visibilityToWire(r.settings.visibility) : 'PRIVATE';
+      return r ? visibilityToWire(r.settings.visibility) : accessOfVisibility(p.project.visibility);
     },
     allowAllArtifactTypesInRegistry: async (p: ProjectRef, _a: Args, ctx: GqlContext) => (await registryOf(ctx, p))?.settings.allowAllTypes ?? true,
     artifactTypes: async (p: ProjectRef, a: Args, ctx: GqlContext) => {

@@ -3,6 +3,7 @@ import type { Viewer } from '../../core/auth.js';
 import { invalidInput } from '../../core/errors.js';
 import type { Entity, Project, RunFile } from '../../core/ports.js';
 import { wandbConfig, type RunInProject, type UpsertRunInput } from '../../core/runs.js';
+import { accessOfVisibility, visibilityFromAccess } from '../../core/project-visibility.js';
 import type { Services } from '../../core/services.js';
 import { decodeCursor, encodeCursor, page } from './paging.js';
 import { DateTime, Duration, Int64, JSONScalar, JSONString } from './scalars.js';
@@ -35,11 +36,12 @@ const str = (v: unknown) => (typeof v === 'string' ? v : null);
 const optStr = (v: unknown) => (typeof v === 'string' ? v : undefined);
 
 async function projectRef(ctx: GqlContext, entityName: unknown, name: unknown): Promise<ProjectRef | null> {
-  const entity = await ctx.services.access.entityOrNull(ctx.viewer, str(entityName));
-  if (!entity || typeof name !== 'string') return null;
-  const project = await ctx.services.meta.findProject(entity.id, name);
-  // A project may be hidden although its entity is not (a restricted registry).
-  return project && (await ctx.services.access.canReadProject(ctx.viewer, entity, project)) ? { project, entity } : null;
+  if (typeof name !== 'string') return null;
+  // Visibility decides, not the entity alone: a public or org-visible project of an entity the viewer cannot
+  // read is found; a hidden one (restricted, or private elsewhere) is null like a missing one.
+  const entity = await ctx.services.meta.findEntityByName(str(entityName) || ctx.viewer.user.username);
+  const project = entity ? await ctx.services.meta.findProject(entity.id, name) : null;
+  return entity && project && (await ctx.services.access.canReadProject(ctx.viewer, entity, project)) ? { project, entity } : null;
 }
 
 const projectResolvers: Record<string, Resolver<ProjectRef>> = {
@@ -53,8 +55,8 @@ const projectResolvers: Record<string, Resolver<ProjectRef>> = {
   updatedAt: (p) => p.project.updatedAt,
   isBenchmark: () => false,
   // The viewer role reads but does not write (artifacts check this before saving into a project).
-  readOnly: async (p, _a, ctx) => !(await ctx.services.access.canWrite(ctx.viewer, p.entity)),
-  access: () => 'PRIVATE',
+  readOnly: async (p, _a, ctx) => !(await ctx.services.access.canWriteProject(ctx.viewer, p.entity, p.project)),
+  access: (p) => accessOfVisibility(p.project.visibility),
   views: () => '{}',
   runCount: (p, args, ctx) => ctx.services.runs.count(ctx.viewer, p.entity.name, p.project.name, str(args.filters)),
   user: () => null,
@@ -101,7 +103,7 @@ const runResolvers: Record<string, Resolver<RunInProject>> = {
   sweepName: (r) => r.run.sweepName,
   exitcode: (r) => r.run.exitCode,
   stopped: (r) => r.run.stopRequested,
-  readOnly: async (r, _a, ctx) => !(await ctx.services.access.canWrite(ctx.viewer, r.entity)),
+  readOnly: async (r, _a, ctx) => !(await ctx.services.access.canWriteProject(ctx.viewer, r.entity, r.project)),
   projectId: (r) => r.project.id,
   project: (r) => ({ project: r.project, entity: r.entity }),
   user: async (r, _a, ctx) => (r.run.userId === null ? null : ctx.services.meta.findUserById(r.run.userId)),
@@ -140,7 +142,7 @@ const runResolvers: Record<string, Resolver<RunInProject>> = {
     let files = await ctx.services.meta.listRunFiles(r.run.id);
     const names = (args.names as (string | null)[] | null)?.filter((n): n is string => typeof n === 'string');
     if (names && names.length > 0) files = files.filter((f) => names.includes(f.name));
-    return page(files.map((file) => runFileView(file, ctx)), str(args.after), args.first as number | null);
+    return page(await Promise.all(files.map((file) => runFileView(file, ctx))), str(args.after), args.first as number | null);
   },
   logLines: async (r, args, ctx) => {
     const last = args.last as number | null;
@@ -165,8 +167,14 @@ export interface FileView {
   uploadUrl?: string | null; uploadHeaders?: string[] | null; uploadMultipartUrls?: unknown; artifact?: unknown;
 }
 
-function runFileView(file: RunFile, ctx: GqlContext): FileView {
-  const url = ctx.baseUrl + ctx.services.runFiles.downloadPathFor(file);
+/**
+ * A transfer URL as a client uses it: object-store presigned URLs are absolute already, Cairn-signed ones are
+ * paths under this server's base URL.
+ */
+export const transferUrl = (ctx: GqlContext, target: string) => (/^https?:\/\//i.test(target) ? target : ctx.baseUrl + target);
+
+async function runFileView(file: RunFile, ctx: GqlContext): Promise<FileView> {
+  const url = transferUrl(ctx, await ctx.services.runFiles.downloadUrlFor(file));
   return {
     id: encodeGqlId('File', `${file.runId}:${file.name}`), name: file.name, displayName: file.name, url, directUrl: url,
     sizeBytes: file.sizeBytes, mimetype: file.mimetype, updatedAt: file.updatedAt, md5: file.md5, digest: file.md5,
@@ -239,13 +247,10 @@ export const resolvers = {
     project: (_p: unknown, a: Args, ctx: GqlContext) => projectRef(ctx, a.entityName, a.name),
     model: (_p: unknown, a: Args, ctx: GqlContext) => projectRef(ctx, a.entityName, a.name),
     projects: async (_p: unknown, a: Args, ctx: GqlContext) => {
-      const entity = await ctx.services.access.entityOrNull(ctx.viewer, str(a.entityName));
+      // Exactly the projects the viewer may read: of an entity it cannot read, only its visible projects.
+      const entity = await ctx.services.meta.findEntityByName(str(a.entityName) || ctx.viewer.user.username);
       if (!entity) return page([], null, 0);
-      const projects = [];
-      // Projects with rules of their own (restricted registries) are listed only to those who may read them.
-      for (const project of await ctx.services.meta.listProjects(entity.id)) {
-        if (await ctx.services.access.canReadProject(ctx.viewer, entity, project)) projects.push(project);
-      }
+      const projects = await ctx.services.access.readableProjects(ctx.viewer, entity);
       return page(projects.map((project) => ({ project, entity })), str(a.after), a.first as number | null);
     },
     models: (p: unknown, a: Args, ctx: GqlContext) => resolvers.Query.projects(p, a, ctx),
@@ -263,7 +268,7 @@ export const resolvers = {
       return {
         runID: encodeGqlId('Run', result.runId),
         uploadHeaders: [],
-        files: result.files.map((f) => ({ name: f.name, uploadUrl: f.uploadPath === null ? null : ctx.baseUrl + f.uploadPath })),
+        files: result.files.map((f) => ({ name: f.name, uploadUrl: f.uploadPath === null ? null : transferUrl(ctx, f.uploadPath) })),
         clientMutationId: str(input.clientMutationId),
       };
     },
@@ -293,8 +298,15 @@ export const resolvers = {
     },
     upsertModel: async (_p: unknown, { input }: { input: Args }, ctx: GqlContext) => {
       const name = optStr(input.name);
+      // Parse the access value before anything is created: a bad value changes nothing.
+      const visibility = str(input.access) ? visibilityFromAccess(str(input.access)!) : null;
       const result = await ctx.services.runs.ensureProject(ctx.viewer, str(input.entityName), name ?? '', optStr(input.description));
       const ref = { project: result.project, entity: result.entity };
+      if (visibility) {
+        const where = `${result.entity.name}/${result.project.name}`;
+        ref.project = (await ctx.services.projectVisibility.setVisibility(ctx.viewer, where, visibility,
+          result.inserted ? { entity: result.entity, project: result.project } : undefined)).project;
+      }
       return { project: ref, model: ref, inserted: result.inserted, clientMutationId: str(input.clientMutationId) };
     },
   },
@@ -325,7 +337,7 @@ export const resolvers = {
     // organization and the team fields: org-resolvers.ts
     xxhashDigestsEnabled: () => false,
     projects: async (e: Entity, a: Args, ctx: GqlContext) => {
-      const projects = await ctx.services.meta.listProjects(e.id);
+      const projects = await ctx.services.access.readableProjects(ctx.viewer, e);
       return page(projects.map((project) => ({ project, entity: e })), str(a.after), a.first as number | null);
     },
   },
