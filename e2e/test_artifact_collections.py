@@ -292,3 +292,24 @@ def test_delete_sequence_needs_write_access(server, run_script, project):
     status, body = gql(server, "mutation($id: ID!) { deleteArtifactSequence(input: {artifactSequenceID: $id}) { artifactCollection { state } } }",
                        {"id": seq_id})
     assert status == 200 and body["data"]["deleteArtifactSequence"]["artifactCollection"]["state"] == "DELETED"
+
+
+def test_saving_an_alias_list_without_latest_keeps_latest(server, run_script, project):
+    # The SDK diffs the alias list and asks to delete `latest` too; the server moves `latest` itself.
+    log_versions(run_script, server, project, "aliased", ["one"])
+    r = run_script(server, f"""
+        import wandb
+        api = wandb.Api()
+        a = api.artifact("admin/{project}/aliased:v0")
+        a.aliases = ["gold"]
+        a.aliases.append("checked")
+        a.save()
+        print("ALIASES", sorted(api.artifact("admin/{project}/aliased:v0").aliases))
+        a = api.artifact("admin/{project}/aliased:v0")
+        a.aliases = ["checked"]
+        a.save()
+        print("AFTER", sorted(api.artifact("admin/{project}/aliased:v0").aliases))
+    """)
+    out = out_of(r)
+    assert out["ALIASES"] == "['checked', 'gold', 'latest']"
+    assert out["AFTER"] == "['checked', 'latest']"

@@ -406,11 +406,17 @@ def big_file(tmp_path):
     return path, h.hexdigest()
 
 
+# These interrupt an upload on its way through Cairn; with blobs in S3 the SDK uploads to the store itself.
+cairn_receives_uploads = pytest.mark.skipif(os.environ.get("CAIRN_E2E_BLOB_BACKEND") == "s3",
+                                            reason="with blobs in S3 uploads bypass Cairn (test_s3_direct.py)")
+
+
 def partial_upload_on_server(server):
     tmp = server.data_dir / "blobs" / ".tmp"
     return [p for p in tmp.iterdir() if p.stat().st_size > 1 << 20] if tmp.exists() else []
 
 
+@cairn_receives_uploads
 def test_sdk_killed_mid_upload_commits_nothing_and_counts_nothing(make_server, run_script, spawn_script, project, big_file):
     server = make_server(CAIRN_METRICS_TOKEN=METRICS_TOKEN)
     path, md5 = big_file
@@ -440,6 +446,7 @@ def test_sdk_killed_mid_upload_commits_nothing_and_counts_nothing(make_server, r
     assert metric_value(metrics(server).text, "cairn_artifact_project_stored_bytes", entity="admin", project=project) == BIG
 
 
+@cairn_receives_uploads
 def test_server_killed_mid_upload_sdk_retries_and_finishes(make_server, run_script, spawn_script, project, big_file):
     server = make_server()
     path, md5 = big_file

@@ -112,12 +112,12 @@ print(n - f - e - s, f + e, s)
 done
 
 # ---- e2e: blobs in S3 ----
-# The SDK's transfers going straight to the object store (presigned URLs, multipart included) and the artifact
-# suite with blobs in S3, against versitygw (scripts/with-s3.sh), with the newest pinned SDK.
+# The SDK's transfers going straight to the object store (presigned URLs, multipart included), against
+# versitygw (scripts/with-s3.sh), with the newest pinned SDK. (The whole suite on S3 is issue 8's CI step.)
 note "e2e with blobs in S3 (wandb ${S3_SDK:=0.31.0})"
 junit="$results/pytest-s3.xml"
 (cd e2e && CAIRN_E2E_BLOB_BACKEND=s3 timeout --kill-after=30 "$STAGE_TIMEOUT" bash ../scripts/with-s3.sh \
-  "$ROOT/.venv-e2e/wandb-$S3_SDK/bin/python" -m pytest -q -p no:cacheprovider --junitxml="$junit" test_s3_direct.py test_artifacts.py)
+  "$ROOT/.venv-e2e/wandb-$S3_SDK/bin/python" -m pytest -q -p no:cacheprovider --junitxml="$junit" test_s3_direct.py)
 rc=$?
 if [ -s "$junit" ]; then
   counts=$(python3 -c '

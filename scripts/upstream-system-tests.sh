@@ -20,6 +20,9 @@
 # The released wheel provides the compiled parts (wandb-core, the parquet FFI library); its files in
 # wandb/bin are symlinked into the checkout's wandb/bin, so the tests import the checkout's wandb package.
 set -euo pipefail
+# The whole script is one block that bash reads before running it: editing this file while a run is under way
+# (it takes minutes) cannot change that run.
+{
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 
@@ -140,6 +143,10 @@ done
 cd "$CHECKOUT"
 # The tests call `python tools/local_wandb_server.py connect` and the `wandb` CLI by name.
 export PATH="$VENV/bin:$PATH"
+# The tests find the server through one registration file in the checkout (tools/local_wandb_server.state):
+# one run per checkout at a time; a second one waits here.
+exec 9>"$CHECKOUT/.cairn-upstream.lock"
+flock -n 9 || { echo "== another run is using $CHECKOUT: waiting for it"; flock 9; }
 # Forget a registration left over from an interrupted run, then register this server.
 "$VENV/bin/python" tools/local_wandb_server.py stop >/dev/null 2>&1 || true
 "$VENV/bin/python" tools/local_wandb_server.py start \
@@ -183,3 +190,4 @@ print(f"| **total** | {total['passed']} | {total['failed']} | {total['skipped']}
 EOF
 echo "junit: $RESULTS/junit.xml  log: $RESULTS/pytest.log  server log: $RESULTS/server.log"
 exit $PYTEST_RC
+}

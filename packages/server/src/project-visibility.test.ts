@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRealApp, type RealApp } from './real-app.test-support.js';
 
@@ -112,6 +113,47 @@ describe('reading by visibility', () => {
     expect((await gqlAs('orgViewer', RUN, { e: 'ml', p: 'orgp', r: 'run1' })).body.data.project).toMatchObject({ readOnly: true, run: { readOnly: true } });
     expect((await gqlAs('member', RUN, { e: 'ml', p: 'orgp', r: 'run1' })).body.data.project).toMatchObject({ readOnly: false });
     expect((await gqlAs('carol', RUN, { e: 'ml', p: 'restr', r: 'run1' })).body.data.project).toMatchObject({ readOnly: true });
+  });
+});
+
+describe('artifact files by digest (/artifacts/<entity>/<md5>)', () => {
+  /** Logs a committed version with one file, the SDK's sequence of calls, as `who`. */
+  async function logFile(who: Who, project: string, bytes: Buffer) {
+    const ok = async (query: string, i: Record<string, unknown>) => {
+      const res = await gqlAs(who, query, { i });
+      expect(res.body.errors, JSON.stringify(res.body.errors)).toBeUndefined();
+      return res.body.data;
+    };
+    const put = async (url: string, body: Buffer | string) =>
+      expect((await real.inject({ method: 'PUT', url: new URL(url).pathname, payload: body, headers: { 'content-type': 'application/octet-stream' } })).statusCode).toBeLessThan(300);
+    const md5 = createHash('md5').update(bytes).digest('base64');
+    const created = await ok('mutation($i: CreateArtifactInput!) { createArtifact(input: $i) { artifact { id } } }', {
+      entityName: 'ml', projectName: project, artifactTypeName: 'dataset', artifactCollectionName: 'ds',
+      digest: randomBytes(16).toString('hex'), digestAlgorithm: 'MANIFEST_MD5' });
+    const id = created.createArtifact.artifact.id as string;
+    const files = await ok('mutation($i: CreateArtifactFilesInput!) { createArtifactFiles(input: $i) { files { edges { node { uploadUrl } } } } }',
+      { artifactFiles: [{ artifactID: id, name: 'data.txt', md5 }], storageLayout: 'V2' });
+    await put(files.createArtifactFiles.files.edges[0].node.uploadUrl as string, bytes);
+    const m = await ok('mutation($i: CreateArtifactManifestInput!) { createArtifactManifest(input: $i) { artifactManifest { file { uploadUrl } } } }',
+      { artifactID: id, name: 'wandb_manifest.json', digest: 'd', entityName: 'ml', projectName: project, type: 'FULL' });
+    await put(m.createArtifactManifest.artifactManifest.file.uploadUrl as string, JSON.stringify({
+      version: 1, storagePolicy: 'wandb-storage-policy-v1', storagePolicyConfig: { storageLayout: 'V2' },
+      contents: { 'data.txt': { digest: md5, size: bytes.length } } }));
+    await ok('mutation($i: CommitArtifactInput!) { commitArtifact(input: $i) { artifact { id } } }', { artifactID: id });
+    return createHash('md5').update(bytes).digest('hex');
+  }
+  const fetchAs = async (who: Who, md5Hex: string) => (await real.inject({
+    method: 'GET', url: `/artifacts/ml/${md5Hex}`, headers: { authorization: `Basic ${Buffer.from(`api:${KEYS[who]}`).toString('base64')}` },
+  })).statusCode;
+
+  it('serves a file only to callers who may read a project holding it', async () => {
+    const secret = await logFile('owner', 'restr', randomBytes(64));
+    const open = await logFile('member', 'pub', randomBytes(64));
+    const status = async (md5Hex: string) => Object.fromEntries(
+      await Promise.all((['owner', 'member', 'carol', 'outsider'] as const).map(async (w) => [w, await fetchAs(w, md5Hex)])));
+    // The team member is not named on the restricted project: its files are not the team's to hand out.
+    expect(await status(secret)).toEqual({ owner: 200, member: 404, carol: 200, outsider: 404 });
+    expect(await status(open)).toEqual({ owner: 200, member: 200, carol: 200, outsider: 200 });
   });
 });
 

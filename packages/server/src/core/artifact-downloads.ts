@@ -84,7 +84,14 @@ export class ArtifactDownloads {
       const collection = await this.store.findCollection(project.id, file.collection);
       return collection ? { collectionId: collection.id } : null;
     }
-    const entity = await this.access.entity(viewer, file.entity);
-    return { entityId: entity.id };
+    // Only in the entity's projects the caller may read (project visibility: not a restricted project it is
+    // not named on; a public one of an entity it cannot otherwise read).
+    const entity = await this.meta.findEntityByName(file.entity);
+    const readable = entity ? await this.access.readableProjects(viewer, entity) : [];
+    if (readable.length === 0) {
+      await this.access.entity(viewer, file.entity); // not readable at all: the usual not-found
+      return null;
+    }
+    return { projectIds: readable.map((p) => p.id) };
   }
 }

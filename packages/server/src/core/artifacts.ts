@@ -632,7 +632,9 @@ export class ArtifactService {
     // Every alias is checked (validity, access, protection) before any changes: a refusal changes nothing.
     const changes: { collectionId: number; alias: string }[] = [];
     for (const a of aliases) {
-      if (!ALIAS.test(a.alias) || /^v\d+$/.test(a.alias) || a.alias === 'latest') throw invalidInput(`invalid alias ${JSON.stringify(a.alias)}`);
+      // `latest` is the server's to move (as in update()): the SDK's save() sends it when it diffs alias lists.
+      if (a.alias === 'latest') continue;
+      if (!ALIAS.test(a.alias) || /^v\d+$/.test(a.alias)) throw invalidInput(`invalid alias ${JSON.stringify(a.alias)}`);
       const { entity, project } = await this.access.project(viewer, a.entityName, a.projectName, 'write');
       const collection = await this.store.findCollection(project.id, a.artifactCollectionName);
       const member = collection && (await this.store.membershipsOf(found.artifact.id)).some((m) => m.collectionId === collection.id);

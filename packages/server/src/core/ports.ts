@@ -253,7 +253,8 @@ export interface NewArtifact {
 /** Default TTLs at one level: seconds, 0 = "never expire" (overrides a wider default), null = none set here. */
 export interface TtlDefaults { project: number | null; collection: number | null }
 /** What the fallback download route may serve: bytes held by a live version in this scope. */
-export type ContentScope = { artifactId: number } | { collectionId: number } | { entityId: EntityId };
+/** Where an artifact file is looked for by digest; projectIds: the projects of an entity the caller may read. */
+export type ContentScope = { artifactId: number } | { collectionId: number } | { entityId: EntityId } | { projectIds: ProjectId[] };
 /** Artifact storage of one collection (or, with collection null, a whole project) for /metrics. */
 export interface StorageReportRow {
   entity: string; project: string; collection: string | null; logicalBytes: number; storedBytes: number; versions: number;

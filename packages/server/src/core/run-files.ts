@@ -100,20 +100,25 @@ export class RunFileService {
 
   async list(viewer: Viewer, entity: string, project: string, runName: string): Promise<RunFile[]> {
     const { run } = await this.runs.get(viewer, entity, project, runName);
-    const files = await this.meta.listRunFiles(run.id);
+    return this.filesOf(run.id);
+  }
+
+  /** A run's files (the caller has checked access to the run). */
+  async filesOf(runId: RunId): Promise<RunFile[]> {
+    const files = await this.meta.listRunFiles(runId);
     if (!this.blobs.presignedUrl) return files;
     // Bytes PUT straight to the store by a client that never reported them (a raw PUT, an SDK that died
     // before its next file_stream request) are files all the same, as they are when Cairn receives the PUT.
     const recorded = new Set(files.filter((f) => f.uploaded).map((f) => f.name));
-    const prefix = runFileKey(run.id, '');
+    const prefix = runFileKey(runId, '');
     const unrecorded = [];
     for await (const key of this.blobs.list(prefix)) {
       const name = key.slice(prefix.length);
       if (!recorded.has(name) && isSafeRunFileName(name)) unrecorded.push(name);
     }
     if (unrecorded.length === 0) return files;
-    await this.recordUploaded(run.id, unrecorded);
-    return this.meta.listRunFiles(run.id);
+    await this.recordUploaded(runId, unrecorded);
+    return this.meta.listRunFiles(runId);
   }
 
   /** A GET URL for the file: presigned by the object store where it can (absolute), else Cairn-signed (a path). */
@@ -125,7 +130,12 @@ export class RunFileService {
   }
 
   async open(key: string, range?: { start: number; end?: number }): Promise<Readable> {
-    if (!(await this.blobs.head(key))) throw new DomainError(ErrorCodes.NOT_FOUND, 'file not found');
-    return this.blobs.get(key, range);
+    // Not head(): on the fs store it hashes the whole blob, which every ranged GET of a large file would repeat.
+    try {
+      return await this.blobs.get(key, range);
+    } catch (e) {
+      if (e instanceof DomainError && e.code === ErrorCodes.NOT_FOUND) throw new DomainError(ErrorCodes.NOT_FOUND, 'file not found');
+      throw e;
+    }
   }
 }

@@ -55,14 +55,14 @@ export function registerArtifactDownloadRoutes(app: FastifyInstance, services: S
   const serve = async (request: FastifyRequest, reply: FastifyReply, file: FallbackFile | null) => {
     const viewer = await requireViewer(request, services);
     const found = await services.artifactDownloads.find(viewer, file ?? { entity: '', md5Hex: '' });
-    // An object store with URLs of its own serves the bytes (ranges included, the client re-sends Range).
-    const direct = await services.artifactDownloads.directUrl(found.key);
-    if (direct) return reply.redirect(direct, 302);
     const range = parseByteRange(request.headers.range, found.size);
     reply.header('Accept-Ranges', 'bytes').header('Content-Type', 'application/octet-stream');
     if (range === 'unsatisfiable') {
       return reply.code(416).header('Content-Range', `bytes */${found.size}`).send();
     }
+    // An object store with URLs of its own serves the bytes (ranges too: the client re-sends Range).
+    const direct = await services.artifactDownloads.directUrl(found.key);
+    if (direct) return reply.redirect(direct, 302);
     if (range) {
       reply.code(206).header('Content-Range', `bytes ${range.start}-${range.end}/${found.size}`)
         .header('Content-Length', String(range.end - range.start + 1));

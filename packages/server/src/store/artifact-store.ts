@@ -580,6 +580,9 @@ export class KyselyArtifactStore implements ArtifactStore {
       // Members of the collection: its own versions and, for a portfolio, the versions linked into it.
       q = q.where((eb) => eb.exists(eb.selectFrom('artifact_memberships').select('artifact_memberships.artifact_id')
         .whereRef('artifact_memberships.artifact_id', '=', 'artifacts.id').where('artifact_memberships.collection_id', '=', scope.collectionId)));
+    } else if ('projectIds' in scope) {
+      if (scope.projectIds.length === 0) return null;
+      q = q.where('artifacts.project_id', 'in', scope.projectIds);
     } else {
       q = q.innerJoin('projects', 'projects.id', 'artifacts.project_id').where('projects.entity_id', '=', scope.entityId);
     }

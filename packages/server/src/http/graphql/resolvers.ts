@@ -137,9 +137,10 @@ const runResolvers: Record<string, Resolver<RunInProject>> = {
   },
   // No Parquet export yet: empty lists make the SDK read everything through the live history queries.
   parquetHistory: () => ({ parquetUrls: [], liveData: [] }),
+  // Recorded files only: run lists ask this per run, and must not list the object store once per run.
   fileCount: async (r, _a, ctx) => (await ctx.services.meta.listRunFiles(r.run.id)).length,
   files: async (r, args, ctx) => {
-    let files = await ctx.services.meta.listRunFiles(r.run.id);
+    let files = await ctx.services.runFiles.filesOf(r.run.id);
     const names = (args.names as (string | null)[] | null)?.filter((n): n is string => typeof n === 'string');
     if (names && names.length > 0) files = files.filter((f) => names.includes(f.name));
     return page(await Promise.all(files.map((file) => runFileView(file, ctx))), str(args.after), args.first as number | null);
