@@ -246,3 +246,49 @@ except Exception as e:
 """, key=keys["mel"])
     assert "ROGUE created" not in r.stdout
     assert server.gql('query($n: String) { entity(name: $n) { name } }', {"n": f"rogue-{new_team}"}, key=ADMIN_KEY)["entity"] is None
+
+
+def test_user_lookup_and_default_entity(server, run_script, project, org):
+    """`api.user` (the `users` search: admins only) and a server-side default entity that `wandb.init` follows."""
+    n, keys = org["names"], org["keys"]
+    lookup = f"""
+import wandb
+u = wandb.Api().user("{n['mel']}")
+print("USER", u and (u.username, u.email))
+"""
+    assert f"USER ('{n['mel']}', '{n['mel']}@example.com')" in run_script(server, lookup).stdout
+    # Another user's name finds nothing for a non-admin.
+    assert "USER None" in run_script(server, lookup, key=keys["ann"]).stdout
+
+    set_default = "mutation($e: String!) { updateUser(input: {defaultEntity: $e}) { user { id } } }"
+    server.gql(set_default, {"e": n["ml"]}, key=keys["mel"])
+    try:
+        r = run_script(server, f"""
+import wandb
+print("DEFAULT", wandb.Api().default_entity)
+run = wandb.init(project="{project}", id="d1")
+run.log({{"x": 1}})
+run.finish()
+print("ENTITY", run.entity)
+""", key=keys["mel"])
+        assert f"DEFAULT {n['ml']}" in r.stdout and f"ENTITY {n['ml']}" in r.stdout, r.stdout
+        assert _runs(server, n["ml"], project) == ["d1"]
+    finally:
+        server.gql(set_default, {"e": n["mel"]}, key=keys["mel"])
+    assert server.gql("{ viewer { entity } }", key=keys["mel"])["viewer"]["entity"] == n["mel"]
+
+
+def test_personal_entity_in_two_orgs_needs_an_org(server, run_script, org):
+    """A user in two organizations must name one for a registry (the SDK's "Multiple organizations found")."""
+    n, keys = org["names"], org["keys"]
+    second = "second-" + uuid.uuid4().hex[:6]
+    server.cli("orgs", "create", second, "--admin", n["out"])
+    r = run_script(server, """
+import wandb
+try:
+    wandb.Api().create_registry("multi", visibility="organization")
+    print("RESULT created")
+except Exception as e:
+    print("RESULT", type(e).__name__, e)
+""", key=keys["out"])
+    assert "Multiple organizations found" in _result(r.stdout), r.stdout

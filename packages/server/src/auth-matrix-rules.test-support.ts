@@ -229,6 +229,11 @@ export const GRAPHQL_RULES: Record<string, GqlCase | GqlCase[]> = {
   'Mutation.deleteArtifactCollectionTagAssignments': { needs: 'write', target: team, query: 'mutation($i: DeleteArtifactCollectionTagAssignmentsInput!) { deleteArtifactCollectionTagAssignments(input: $i) { success } }', variables: { i: { entityName: '{team}', projectName: '{project}', artifactCollectionName: '{collection}', tags: [{ tagName: 'matrix' }] } }, probe: 'deleteArtifactCollectionTagAssignments.success' },
 
   // Organizations, teams, users
+  // Only site admins search users; anyone else finds only themselves, so another user's name finds nothing
+  // (a session without its CSRF header is refused first, as for every POST).
+  'Query.users': { needs: 'siteAdmin', fresh: 'newUser', expect: { outsider: 'hidden', orgViewer: 'hidden', teamViewer: 'hidden', teamMember: 'hidden', serviceAccount: 'hidden', teamAdmin: 'hidden', orgAdmin: 'hidden', session: 'hidden', sessionNoCsrf: 403 }, query: 'query($q: String) { users(query: $q) { edges { node { username } } } }', variables: { q: '{fresh.username}' }, probe: 'users.edges' },
+  // A default entity must be one the caller may write to (hidden: 404 like a missing one; read-only: 403).
+  'Mutation.updateUser': { needs: 'write', target: team, query: 'mutation($i: UpdateUserInput!) { updateUser(input: $i) { user { id } } }', variables: { i: { defaultEntity: '{team}' } }, probe: 'updateUser.user.id' },
   'Mutation.createTeam': { needs: 'admin', target: 'org', query: 'mutation($i: CreateTeamInput!) { createTeam(input: $i) { entity { name } } }', variables: { i: { teamName: '{unique}', organizationId: '{org}' } }, probe: 'createTeam.entity.name' },
   'Mutation.createInvite': { needs: 'admin', target: team, fresh: 'newUser', query: 'mutation($i: CreateInviteInput!) { createInvite(input: $i) { invite { name } } }', variables: { i: { entityName: '{team}', username: '{fresh.username}' } }, probe: 'createInvite.invite.name' },
   'Mutation.deleteInvite': { needs: 'admin', target: team, fresh: 'teamUser', query: 'mutation($i: DeleteInviteInput!) { deleteInvite(input: $i) { success } }', variables: { i: { entityName: '{team}', id: '{fresh.userId}' } }, probe: 'deleteInvite.success' },

@@ -1,6 +1,6 @@
 import type { Viewer } from './auth.js';
 import { DomainError, ErrorCodes } from './errors.js';
-import type { Entity, MetaStore, Organization, Project, Role } from './ports.js';
+import type { Entity, MetaStore, Organization, Project, Role, User } from './ports.js';
 
 /** Reading sees an entity's projects, runs, files and artifacts; writing also creates and changes them. */
 export type AccessMode = 'read' | 'write';
@@ -108,7 +108,8 @@ export class AccessPolicy {
    * write access to it (hidden ones answer not found); a new one needs write access to the entity.
    */
   async projectSlotForWrite(viewer: Viewer, entityName: string | null | undefined, projectName: string): Promise<{ entity: Entity; project: Project | null }> {
-    const wanted = entityName || viewer.user.username;
+    // No entity named (wandb.init without one): the user's default entity, as on W&B.
+    const wanted = entityName || (await this.defaultEntityName(viewer.user));
     const entity = await this.meta.findEntityByName(wanted);
     if (!entity) throw new DomainError(ErrorCodes.ENTITY_NOT_FOUND, `entity ${wanted} not found`);
     if (await this.meta.findProject(entity.id, projectName)) return this.project(viewer, entity.name, projectName, 'write');
@@ -216,6 +217,41 @@ export class AccessPolicy {
   }
 
   /** The organization by name if the viewer may see it, else null (unknown and hidden look alike). */
+  /**
+   * Where a user's runs go when no entity is named (`viewer { entity }`, upsertBucket without entityName): the
+   * default they chose while they may still write there, else their own entity.
+   */
+  async defaultEntityName(user: User): Promise<string> {
+    const id = await this.meta.findUserDefaultEntityId(user.id);
+    const entity = id === null ? null : await this.meta.findEntityById(id);
+    if (!entity) return user.username;
+    const role = await this.roleOn({ user }, entity);
+    return role !== null && role !== 'viewer' ? entity.name : user.username;
+  }
+
+  /** `updateUser(defaultEntity)`: only an entity the viewer may write to (hidden: not found; read-only: 403). */
+  async setDefaultEntity(viewer: Viewer, name: string): Promise<Entity> {
+    const entity = await this.entity(viewer, name, 'write');
+    await this.meta.setUserDefaultEntityId(viewer.user.id, entity.id === viewer.user.entityId ? null : entity.id);
+    return entity;
+  }
+
+  /**
+   * The `users` search: site admins search every live user; anyone else finds at most themselves (as on W&B,
+   * where only admins may search users), so the query never reveals who else has an account.
+   */
+  async searchUsers(viewer: Viewer, query: string): Promise<User[]> {
+    const q = query.toLowerCase();
+    if (viewer.user.admin) {
+      // An exact username or email comes first: `api.user(name)` takes the first match.
+      const exact = (u: User) => u.username.toLowerCase() === q || (u.email ?? '').toLowerCase() === q;
+      const found = await this.meta.searchUsers(query, 100);
+      return [...found.filter(exact), ...found.filter((u) => !exact(u))];
+    }
+    const self = viewer.user;
+    return self.username.toLowerCase().includes(q) || (self.email ?? '').toLowerCase().includes(q) ? [self] : [];
+  }
+
   async organizationOrNull(viewer: Viewer, name: string): Promise<Organization | null> {
     const org = await this.meta.findOrganizationByName(name);
     return org && (await this.canSeeOrganization(viewer, org)) ? org : null;

@@ -84,11 +84,13 @@ export class OrgService {
     for (const org of await this.meta.listOrganizationsOfUser(actor.user.id)) {
       if ((await this.meta.roleOf(org.entityId, actor.user.id)) === 'admin') administered.push(org);
     }
-    if (administered.length === 1) return administered[0]!;
     if (administered.length === 0) {
       throw new DomainError(ErrorCodes.FORBIDDEN, 'permission denied: creating a team needs the admin role in an organization');
     }
-    throw invalidInput(`you administer several organizations (${administered.map((o) => o.name).join(', ')}): create the team with \`cairn teams create --org\``);
+    // The SDK's `api.create_team` cannot name an organization: with several, the newest one the caller administers
+    // takes the team (`cairn teams create --org` picks another).
+    return administered.reduce((a, b) => (b.createdAt.getTime() > a.createdAt.getTime()
+      || (b.createdAt.getTime() === a.createdAt.getTime() && Number(b.id) > Number(a.id)) ? b : a));
   }
 
   private async requireOrgAdmin(viewer: Viewer, org: Organization) {

@@ -124,6 +124,11 @@ export interface MetaStore {
   findEntityById(id: EntityId): Promise<Entity | null>;
   createEntity(name: string, type: EntityType): Promise<Entity>;
   findUserByUsername(username: string): Promise<User | null>;
+  /** Live users whose username or email contains `query` (case-insensitive), by username; at most `limit`. */
+  searchUsers(query: string, limit: number): Promise<User[]>;
+  /** The entity a user chose as default (`updateUser(defaultEntity)`); null: none chosen. */
+  findUserDefaultEntityId(userId: UserId): Promise<EntityId | null>;
+  setUserDefaultEntityId(userId: UserId, entityId: EntityId | null): Promise<void>;
   findUserById(id: UserId): Promise<User | null>;
   /** Creates the user and its personal entity (same name) atomically. */
   createUser(input: { username: string; email: string | null; admin: boolean; serviceAccount?: boolean }): Promise<User>;

@@ -51,7 +51,8 @@ export function buildFixturesApp(services: Services): FastifyInstance {
     switch (body.command) {
       case 'up': {
         const existing = await services.meta.findUserByUsername(username);
-        const user = existing ?? (await services.auth.createUser({ username, admin: body.admin ?? false }));
+        // W&B's test backend gives every fixture user an email; registry member tests compare it.
+        const user = existing ?? (await services.auth.createUser({ username, email: `${username}@example.com`, admin: body.admin ?? false }));
         await services.auth.createApiKey(user.id, { key: username, name: 'test fixture' });
         return { ok: true, username };
       }

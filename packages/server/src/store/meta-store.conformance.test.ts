@@ -66,6 +66,22 @@ for (const backend of sqlBackends()) {
         expect((await meta.findApiKeyByHash('h-carol'))?.revokedAt).toBeInstanceOf(Date);
       });
 
+      it('searches users by part of the username or email (wildcards literal) and keeps a default entity', async () => {
+        const ann = await meta.createUser({ username: 'ann_x', email: 'Ann@Example.com', admin: false });
+        await meta.createUser({ username: 'annabel', email: null, admin: false });
+        await meta.createUser({ username: 'bob', email: 'bob@example.com', admin: false });
+        expect((await meta.searchUsers('ANN', 10)).map((u) => u.username)).toEqual(['ann_x', 'annabel']);
+        expect((await meta.searchUsers('example.com', 1)).map((u) => u.username)).toEqual(['ann_x']);
+        expect((await meta.searchUsers('n_', 10)).map((u) => u.username)).toEqual(['ann_x']);
+        expect(await meta.searchUsers('%', 10)).toEqual([]);
+        expect(await meta.findUserDefaultEntityId(ann.id)).toBeNull();
+        const team = await meta.createTeam('t-default', (await meta.createOrganization({ name: 'o-default', entityName: 'o-default' })).id);
+        await meta.setUserDefaultEntityId(ann.id, team.id);
+        expect(await meta.findUserDefaultEntityId(ann.id)).toBe(team.id);
+        await meta.setUserDefaultEntityId(ann.id, null);
+        expect(await meta.findUserDefaultEntityId(ann.id)).toBeNull();
+      });
+
       it('lists the teams a user belongs to, by name, and updates a role on re-add', async () => {
         const user = await meta.createUser({ username: 'dave', email: null, admin: false });
         const zeta = await meta.createEntity('zeta', 'team');

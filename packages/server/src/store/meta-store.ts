@@ -120,6 +120,23 @@ export class KyselyMetaStore implements MetaStore {
       return toUser(user);
     });
   }
+  async searchUsers(query: string, limit: number) {
+    const pattern = `%${query.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const rows = await this.db.selectFrom('users').selectAll().where('deleted_at', 'is', null)
+      .where((eb) => eb.or([
+        sql<boolean>`lower(username) like ${pattern} escape '\\'`,
+        sql<boolean>`lower(coalesce(email, '')) like ${pattern} escape '\\'`,
+      ]))
+      .orderBy('username').limit(limit).execute();
+    return rows.map(toUser);
+  }
+  async findUserDefaultEntityId(userId: UserId) {
+    const r = await this.db.selectFrom('users').select('default_entity_id').where('id', '=', userId).executeTakeFirst();
+    return (r?.default_entity_id ?? null) === null ? null : (Number(r!.default_entity_id) as EntityId);
+  }
+  async setUserDefaultEntityId(userId: UserId, entityId: EntityId | null) {
+    await this.db.updateTable('users').set({ default_entity_id: entityId }).where('id', '=', userId).execute();
+  }
   async findUserByEmail(email: string) {
     const rows = await this.db.selectFrom('users').selectAll().where(sql<boolean>`lower(email) = ${email.toLowerCase()}`)
       .where('deleted_at', 'is', null).limit(2).execute();

@@ -8,6 +8,7 @@ import { registriesMigration } from './registry-migration.js';
 import { promotionMigration } from './promotion-migration.js';
 import { alertMigration } from './alert-migration.js';
 import { projectVisibilityMigration } from './project-visibility-migration.js';
+import { defaultEntityMigration } from './default-entity-migration.js';
 
 export type SqlDialect = 'sqlite' | 'postgres';
 
@@ -203,6 +204,7 @@ export function migrationsFor(dialect: SqlDialect): MigrationProvider {
     '0014_artifact_collection_deletion': artifactCollectionDeletionMigration(),
     '0015_run_alerts': alertMigration(dialect),
     '0016_project_visibility': projectVisibilityMigration(),
+    '0017_user_default_entity': defaultEntityMigration(),
   };
   return { getMigrations: async () => migrations };
 }

@@ -9,6 +9,8 @@ export interface Database {
   users: {
     id: Generated<number>; username: string; email: string | null; admin: number; entity_id: number;
     password_hash: string | null; created_at: number; deleted_at: number | null; service_account: Generated<number>;
+    /** 0017: the entity the user's runs go to when none is named (null: their own). */
+    default_entity_id: Generated<number | null>;
   };
   organizations: { id: Generated<number>; name: string; entity_id: number; created_at: number };
   memberships: { entity_id: number; user_id: number; role: string; created_at: number };

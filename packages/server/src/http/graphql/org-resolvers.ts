@@ -27,6 +27,10 @@ async function orgNameOf(ctx: GqlContext, organizationId: string | null): Promis
 
 export const orgResolvers = {
   Query: {
+    users: async (_p: unknown, a: Args, ctx: GqlContext) => {
+      const users = await ctx.services.access.searchUsers(ctx.viewer, str(a.query) ?? str(a.usernameOrEmail) ?? '');
+      return { edges: users.map((node) => ({ node })) };
+    },
     /** By the organization's name (or its org entity's name); null when absent or not visible to the caller. */
     organization: async (_p: unknown, a: Args, ctx: GqlContext) => {
       const name = str(a.name);
@@ -40,6 +44,15 @@ export const orgResolvers = {
     },
   },
   Mutation: {
+    updateUser: async (_p: unknown, { input }: { input: Args }, ctx: GqlContext) => {
+      const id = str(input.id);
+      if (id && decodeGqlId(id, 'User')?.id !== ctx.viewer.user.id) {
+        throw new DomainError(ErrorCodes.FORBIDDEN, 'permission denied: updateUser changes only your own settings');
+      }
+      const defaultEntity = str(input.defaultEntity);
+      if (defaultEntity) await ctx.services.access.setDefaultEntity(ctx.viewer, defaultEntity);
+      return { user: ctx.viewer.user, clientMutationId: str(input.clientMutationId) };
+    },
     createTeam: async (_p: unknown, { input }: { input: Args }, ctx: GqlContext) => {
       const name = str(input.teamName);
       if (!name) throw invalidInput('teamName is required');
@@ -92,6 +105,12 @@ export const orgResolvers = {
     /** Visible to whoever may read the entity; its org entity then answers only to the org's members. */
     organization: async (e: Entity, _a: Args, ctx: GqlContext) => {
       if (e.orgId === null || !(await ctx.services.access.canRead(ctx.viewer, e))) return null;
+      if (e.type === 'user') {
+        // A user in several organizations: no single one (the SDK then lists user.organizations and asks the
+        // caller to name one, "Multiple organizations found"), as on W&B.
+        const user = await ctx.services.meta.findUserByUsername(e.name);
+        if (user && user.entityId === e.id && (await ctx.services.meta.listOrganizationsOfUser(user.id)).length > 1) return null;
+      }
       return ctx.services.orgs.organizationOf(e);
     },
     available: () => false,

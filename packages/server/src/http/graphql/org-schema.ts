@@ -4,7 +4,17 @@
  * `CreateServiceAccount`, `CreateUserFromAdmin` (wandb/apis/_generated/operations.py).
  */
 export const orgTypeDefs = /* GraphQL */ `
+extend type Query {
+  """Users whose username or email contains the text (SDK 0.2x sends \`query\`, older ones \`usernameOrEmail\`).
+  Only site admins search everyone; anyone else finds at most themselves."""
+  users(query: String, usernameOrEmail: String, first: Int, after: String): UserConnection
+}
+type UserConnection { edges: [UserEdge!]! }
+type UserEdge { node: User }
+
 extend type Mutation {
+  """Only the caller's own settings; \`defaultEntity\` must be an entity the caller may write to."""
+  updateUser(input: UpdateUserInput!): UpdateUserPayload
   createTeam(input: CreateTeamInput!): CreateTeamPayload
   createInvite(input: CreateInviteInput!): CreateInvitePayload
   deleteInvite(input: DeleteInviteInput!): DeleteInvitePayload
@@ -54,6 +64,9 @@ extend type User {
   organizations: [Organization!]!
   accountType: String
 }
+
+input UpdateUserInput { id: ID defaultEntity: String clientMutationId: String }
+type UpdateUserPayload { user: User clientMutationId: String }
 
 input CreateTeamInput {
   teamName: String!

@@ -1,7 +1,7 @@
 import { encodeGqlId } from '@cairn/shared';
 import type { Viewer } from '../../core/auth.js';
 import { invalidInput } from '../../core/errors.js';
-import type { Entity, Project, RunFile } from '../../core/ports.js';
+import type { Entity, Project, RunFile, User } from '../../core/ports.js';
 import { wandbConfig, type RunInProject, type UpsertRunInput } from '../../core/runs.js';
 import { accessOfVisibility, visibilityFromAccess } from '../../core/project-visibility.js';
 import type { Services } from '../../core/services.js';
@@ -314,7 +314,7 @@ export const resolvers = {
   User: {
     id: (u: { id: number }) => encodeGqlId('User', u.id),
     name: (u: { username: string }) => u.username,
-    entity: (u: { username: string }) => u.username,
+    entity: (u: User, _a: Args, ctx: GqlContext) => ctx.services.access.defaultEntityName(u),
     flags: () => '{}',
     photoUrl: () => null,
     // Only the user themself and admins see a user's keys (as prefixes: keys are stored hashed).
