@@ -206,6 +206,9 @@ except Exception as e:
         assert hmac.compare_digest(headers["x-cairn-signature-256"], expected_sig)
         assert headers["x-cairn-event"] == "promotion"
         bodies.append(json.loads(body))
+    # Deliveries run concurrently and retry independently, so arrival order is not event order: receivers
+    # order by the event id (the history's order).
+    bodies.sort(key=lambda b: b["event"]["id"])
     got = [(b["event"]["alias"], b["event"]["to"]["version"] if b["event"]["to"] else None) for b in bodies if b["event"]["alias"] == "production"]
     assert got == [("production", "v1"), ("production", "v2"), ("production", "v0"), ("production", "v2")]
     last = [b for b in bodies if b["event"]["alias"] == "production"][-1]["event"]
