@@ -75,6 +75,19 @@ else
   stage_failed "vitest produced no results (exit $vitest_rc)"
 fi
 
+# "passed failed skipped" from a pytest junit XML (errors count as failed).
+junit_counts() {
+  python3 -c '
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
+n = f = e = s = 0
+for t in suites:
+    n += int(t.get("tests", 0)); f += int(t.get("failures", 0)); e += int(t.get("errors", 0)); s += int(t.get("skipped", 0))
+print(n - f - e - s, f + e, s)
+' "$1"
+}
+
 # ---- e2e ----
 note "e2e SDK environments"
 if bash scripts/setup-e2e-venvs.sh; then stage_ok "setup-e2e-venvs"; else stage_failed "setup-e2e-venvs"; fi
@@ -97,15 +110,7 @@ for ver in $(grep -v '^#' e2e/sdk-versions.txt); do
     stage_failed "e2e wandb $ver: pytest produced no results (exit $rc)"
     continue
   fi
-  counts=$(python3 -c '
-import sys, xml.etree.ElementTree as ET
-root = ET.parse(sys.argv[1]).getroot()
-suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
-n = f = e = s = 0
-for t in suites:
-    n += int(t.get("tests", 0)); f += int(t.get("failures", 0)); e += int(t.get("errors", 0)); s += int(t.get("skipped", 0))
-print(n - f - e - s, f + e, s)
-' "$junit")
+  counts=$(junit_counts "$junit")
   add_counts "e2e wandb $ver" "$counts"
   read -r _ f _ <<<"$counts"
   if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then stage_failed "e2e wandb $ver: pytest exited $rc"; fi
@@ -120,15 +125,7 @@ junit="$results/pytest-s3.xml"
   "$ROOT/.venv-e2e/wandb-$S3_SDK/bin/python" -m pytest -q -p no:cacheprovider --junitxml="$junit" test_s3_direct.py)
 rc=$?
 if [ -s "$junit" ]; then
-  counts=$(python3 -c '
-import sys, xml.etree.ElementTree as ET
-root = ET.parse(sys.argv[1]).getroot()
-suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
-n = f = e = s = 0
-for t in suites:
-    n += int(t.get("tests", 0)); f += int(t.get("failures", 0)); e += int(t.get("errors", 0)); s += int(t.get("skipped", 0))
-print(n - f - e - s, f + e, s)
-' "$junit")
+  counts=$(junit_counts "$junit")
   add_counts "e2e S3 wandb $S3_SDK" "$counts"
   read -r _ f s <<<"$counts"
   if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then stage_failed "e2e S3: pytest exited $rc"; fi
