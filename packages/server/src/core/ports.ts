@@ -451,3 +451,29 @@ export interface BlobMultipart {
   /** Drops the upload and its parts; a no-op when it is already gone. */
   abort(key: string, uploadId: string): Promise<void>;
 }
+
+// ---------- Cluster coordination: live events and background-job locks ----------
+
+/**
+ * What changed, published by the process that wrote it and delivered to every process's subscribers (the browser's
+ * live stream is served by whichever process it is connected to). Payloads are small JSON deltas: subscribers read
+ * details from the stores. Delivery is at-most-once and best effort: a subscriber that missed an event catches up by
+ * reading the stores (the stores stay the one truth).
+ */
+export interface LiveEvent { topic: string; data: Record<string, unknown> }
+export interface LiveEvents {
+  publish(event: LiveEvent): Promise<void>;
+  /** Calls `handler` for every event whose topic equals `topic`; returns the unsubscribe function. */
+  subscribe(topic: string, handler: (event: LiveEvent) => void): () => void;
+  close(): Promise<void>;
+}
+
+/**
+ * Background jobs (crash detection, TTL expiry, purge, webhook delivery) run once at a time across processes:
+ * `runExclusive` runs `job` only when this process holds the named lock (else returns `{ ran: false }` at once),
+ * and the lock is released when the job ends or the process dies.
+ */
+export interface JobLocks {
+  runExclusive<T>(name: string, job: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }>;
+  close(): Promise<void>;
+}

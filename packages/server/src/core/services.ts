@@ -20,7 +20,8 @@ import type { RegistryStore } from './registry-ports.js';
 import { WebhookAddressPolicy, WebhookService, type WebhookOptions } from './webhooks.js';
 import { ArtifactDownloads } from './artifact-downloads.js';
 import { ArtifactTtlService } from './artifact-ttl.js';
-import type { ArtifactStore, BlobStore, HistoryStore, MetaStore } from './ports.js';
+import type { ArtifactStore, BlobStore, HistoryStore, JobLocks, LiveEvents, MetaStore } from './ports.js';
+import { InProcessJobLocks, InProcessLiveEvents } from './in-process-cluster.js';
 import { RunFileService } from './run-files.js';
 import type { CredentialStore } from './security-ports.js';
 import { RunService, RunStreamReader } from './runs.js';
@@ -53,10 +54,16 @@ export interface CoreDeps {
   webhooks: Omit<WebhookOptions, 'policy'> & { allowCidrs: string };
   /** Run alerts and their settings (destinations are webhooks on the entity). */
   alertStore: AlertStore;
+  /** Change notifications for live pages (default: this process only; PostgreSQL deployments fan out across processes). */
+  liveEvents?: LiveEvents;
+  /** Once-at-a-time background jobs (default: this process only; PostgreSQL deployments use advisory locks). */
+  jobLocks?: JobLocks;
 }
 
 /** Wires the domain services over the chosen adapters. Nothing here knows which adapters they are. */
 export function createServices(deps: CoreDeps) {
+  const liveEvents = deps.liveEvents ?? new InProcessLiveEvents();
+  const jobLocks = deps.jobLocks ?? new InProcessJobLocks();
   const access = new AccessPolicy(deps.meta);
   const auth = new AuthService(deps.meta);
   const signer = new UrlSigner(deps.urlSigningSecret, deps.signedUrlTtlSeconds);
@@ -89,6 +96,6 @@ export function createServices(deps: CoreDeps) {
   // Registry projects follow registry roles wherever a project is read or written, and protected aliases ask them.
   access.useProjectRule(registries);
   aliasProtection.useRegistryRoles(async (viewer, orgEntity, project) => (await registries.roleOnProject(viewer, orgEntity, project)) ?? null);
-  return { projectVisibility, alerts, registries, aliasProtection, promotions, webhooks, audit, webAuth, apiKeys, orgs, access, auth, signer, runs, streams, metrics, artifacts, artifactDownloads, artifactTtl, retention, fileStream, runFiles, crashMonitor, meta: deps.meta };
+  return { liveEvents, jobLocks, projectVisibility, alerts, registries, aliasProtection, promotions, webhooks, audit, webAuth, apiKeys, orgs, access, auth, signer, runs, streams, metrics, artifacts, artifactDownloads, artifactTtl, retention, fileStream, runFiles, crashMonitor, meta: deps.meta };
 }
 export type Services = ReturnType<typeof createServices>;
