@@ -44,6 +44,10 @@ def assert_no_bytes_through_cairn(server):
     assert any(u.startswith("/graphql") for u in urls), "the request log is not recording requests"
     proxied = [u for u in urls if u.startswith(("/storage/", "/artifactsV2/", "/artifacts/"))]
     assert proxied == []
+    if getattr(server, "nginx", None):
+        # Scale-out (nginx in front): the proxy's access log has every request's size; none carried file bytes.
+        sizes = [int(n) for n in re.findall(r"req_bytes=(\d+)", server.nginx.access_log.read_text())]
+        assert sizes and max(sizes) < 10_000_000, max(sizes, default=None)
 
 
 def out_of(result) -> dict:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test, from a fresh clone: install, build, architecture check, unit + conformance tests (with a
-# throwaway PostgreSQL, so the PostgreSQL backends always run), then the e2e suite once per pinned wandb SDK, then
-# the web UI suite (e2e/ui: real server + SDK + headless Chromium).
+# throwaway PostgreSQL, so the PostgreSQL backends always run), then the e2e suite once per pinned wandb SDK, once
+# more in scale-out mode (two processes on PostgreSQL + S3 behind nginx, newest SDK), then the web UI suite (e2e/ui:
+# real server + SDK + headless Chromium).
 # Runs every stage even when one fails, so the summary is complete; its last line is
 #   N passed, N failed[, N skipped]
 # A stage that fails without test results (build, lint, setup, crash) counts as one failure. Exit status is
@@ -100,7 +101,10 @@ for ver in $(grep -v '^#' e2e/sdk-versions.txt); do
     continue
   fi
   junit="$results/pytest-$ver.xml"
-  (cd e2e && timeout --kill-after=30 "$STAGE_TIMEOUT" "$py" -m pytest -q -p no:cacheprovider --junitxml="$junit")
+  # Test files run side by side (pytest-xdist, one file per worker at a time: a file's module fixtures stay in one
+  # process); most of an e2e test's time is the SDK and server waiting on each other, so 3 workers fit 2 cores.
+  (cd e2e && timeout --kill-after=30 "$STAGE_TIMEOUT" "$py" -m pytest -q -p no:cacheprovider \
+     -n "${CAIRN_E2E_WORKERS:-3}" --dist loadfile --junitxml="$junit")
   rc=$?
   if [ "$rc" -eq 5 ]; then
     stage_failed "e2e wandb $ver: no tests collected"
@@ -133,6 +137,31 @@ if [ -s "$junit" ]; then
   if [ "$s" -gt 0 ]; then stage_failed "e2e S3: $s tests skipped"; fi
 else
   stage_failed "e2e S3 produced no results (exit $rc)"
+fi
+
+# ---- e2e: scale-out ----
+# The whole suite again with every server as two `cairn serve` processes on one PostgreSQL and one S3 bucket behind
+# nginx (scripts/with-scaleout.sh, docs/deploy.md), plus test_scaleout.py's cross-process checks; newest SDK only.
+note "e2e scale-out: 2 processes + PostgreSQL + S3 + nginx (wandb ${SCALEOUT_SDK:=0.31.0})"
+junit="$results/pytest-scaleout.xml"
+xdist=()
+grep -q '^pytest-xdist' e2e/requirements.txt && xdist=(-n 3)
+(cd e2e && timeout --kill-after=30 "$STAGE_TIMEOUT" bash ../scripts/with-scaleout.sh \
+  "$ROOT/.venv-e2e/wandb-$SCALEOUT_SDK/bin/python" -m pytest -q -p no:cacheprovider "${xdist[@]}" --junitxml="$junit")
+rc=$?
+if [ -s "$junit" ]; then
+  counts=$(junit_counts "$junit")
+  add_counts "e2e scale-out wandb $SCALEOUT_SDK" "$counts"
+  read -r _ f _ <<<"$counts"
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then stage_failed "e2e scale-out: pytest exited $rc"; fi
+  # The scale-out checks skipped means the mode did not reach the tests: not a pass.
+  ran=$(python3 -c '
+import sys, xml.etree.ElementTree as ET
+cases = [c for c in ET.parse(sys.argv[1]).getroot().iter("testcase") if "test_scaleout" in c.get("classname", "")]
+print(sum(1 for c in cases if c.find("skipped") is None))' "$junit")
+  [ "$ran" -gt 0 ] || stage_failed "e2e scale-out: test_scaleout.py did not run"
+else
+  stage_failed "e2e scale-out produced no results (exit $rc)"
 fi
 
 # ---- e2e: web UI ----

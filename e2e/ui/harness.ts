@@ -36,7 +36,8 @@ export function freePort(): Promise<number> {
 
 export interface Cairn { url: string; dataDir: string; workDir: string; logPath: string; stop(): Promise<void> }
 
-export async function startCairn(): Promise<Cairn> {
+/** Starts `cairn serve`; `env` adds settings (e.g. CAIRN_WEBHOOK_ALLOW_CIDRS). */
+export async function startCairn(env: Record<string, string> = {}): Promise<Cairn> {
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-ui-e2e-'));
   const dataDir = path.join(workDir, 'data');
   const port = await freePort();
@@ -44,10 +45,11 @@ export async function startCairn(): Promise<Cairn> {
   const log = fs.openSync(logPath, 'a');
   const proc: ChildProcess = spawn(process.execPath, [CAIRN_BIN, 'serve', '--port', String(port), '--data-dir', dataDir], {
     cwd: ROOT, stdio: ['ignore', log, log],
-    env: { ...process.env, CAIRN_ADMIN_KEY: ADMIN_KEY, CAIRN_LOG_LEVEL: 'warn' },
+    env: { ...process.env, CAIRN_ADMIN_KEY: ADMIN_KEY, CAIRN_LOG_LEVEL: 'warn', ...env },
   });
   const url = `http://localhost:${port}`;
-  const deadline = Date.now() + 30_000;
+  // Generous: on a loaded 2-core CI machine a cold start can take tens of seconds.
+  const deadline = Date.now() + 120_000;
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`cairn exited early:\n${fs.readFileSync(logPath, 'utf8')}`);
     try {

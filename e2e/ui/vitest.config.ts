@@ -6,8 +6,10 @@ export default defineConfig({
     root: new URL('.', import.meta.url).pathname,
     include: ['**/*.test.ts'],
     environment: 'node',
-    // One server and one browser for the file; tests run in order.
-    fileParallelism: false,
+    // Each file has its own server and browser and its tests run in order; two files run side by side (most of
+    // their time is the SDK populating and the browser waiting).
+    fileParallelism: true,
+    maxWorkers: 2,
     testTimeout: 90_000,
     hookTimeout: 300_000,
   },

@@ -8,6 +8,10 @@ import { registerLimits, type LimitOptions } from './http/limits.js';
 import { registerSessionRoutes } from './http/session-routes.js';
 import { registerStorageRoutes } from './http/storage-routes.js';
 import { registerUiApiRoutes } from './http/ui-api-routes.js';
+import { registerMediaRoutes } from './http/media-routes.js';
+import { registerLiveRoute } from './http/live-route.js';
+import { registerWorkspaceRoutes } from './http/workspace-routes.js';
+import { registerArtifactUiRoutes } from './http/artifact-ui-routes.js';
 import { registerArtifactDownloadRoutes } from './http/artifact-download-route.js';
 import { registerPrometheusRoute } from './http/prometheus-route.js';
 import { registerWebUi } from './http/web-ui.js';
@@ -25,6 +29,8 @@ export interface AppDeps {
   metricsToken?: string | undefined;
   /** A built web UI (packages/web/dist) to serve at / and client routes; absent = API only. */
   webDir?: string | undefined;
+  /** True once graceful shutdown began: /ready answers 503. */
+  draining?: () => boolean;
 }
 
 /** Builds the HTTP app over ready services. Never listens: main.ts does, tests use inject(). */
@@ -53,11 +59,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // Before the routes, so their requests are counted and shed before bodies are read.
   if (deps.limits) registerLimits(app, deps.limits);
-  registerHealthRoutes(app);
+  registerHealthRoutes(app, deps.draining);
   registerGraphqlRoute(app, deps.services, deps.publicUrl);
   registerFileStreamRoute(app, deps.services, deps.fileStreamBodyLimit);
   await registerStorageRoutes(app, deps.services);
   registerUiApiRoutes(app, deps.services);
+  registerMediaRoutes(app, deps.services);
+  registerLiveRoute(app, deps.services);
+  registerWorkspaceRoutes(app, deps.services);
+  registerArtifactUiRoutes(app, deps.services, deps.publicUrl);
   registerSessionRoutes(app, deps.services);
   registerArtifactDownloadRoutes(app, deps.services);
   if (deps.metricsToken) registerPrometheusRoute(app, deps.services, deps.metricsToken);

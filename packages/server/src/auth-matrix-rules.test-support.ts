@@ -82,10 +82,11 @@ export type Need = 'public' | 'authenticated' | 'session' | 'siteAdmin' | 'metri
  * orgUser (userId, an org member), teamUser (userId, a team member), team (teamId), registry (registry, registryId;
  * the team member has the member role), link (artifactId, portfolioId: the model linked into a new portfolio of
  * the model registry), ownKey (keyId), session (signs the session personas in anew), alertDestination (destinationId,
- * on the org entity).
+ * on the org entity), view (viewId: a report in the team project), viewDraft (viewId: a stand-alone draft by the persona, or
+ * by the site admin for a persona that cannot write there).
  */
 export type FreshKind = 'run' | 'pendingArtifact' | 'manifest' | 'uploadedManifest' | 'committedArtifact' | 'newUser' | 'orgUser'
-  | 'teamUser' | 'team' | 'registry' | 'link' | 'ownKey' | 'session' | 'alertDestination';
+  | 'teamUser' | 'team' | 'registry' | 'link' | 'ownKey' | 'session' | 'alertDestination' | 'view' | 'viewDraft';
 
 /**
  * How a caller without any role on the target is answered: null (a 200 whose probe is null or empty), 404, or
@@ -269,6 +270,15 @@ export const GRAPHQL_RULES: Record<string, GqlCase | GqlCase[]> = {
 // Run alerts. Destinations and settings are managed on the org entity, which has no runs: no alert in this
 // suite is ever delivered in the background while the matrix checks that denied requests change nothing.
 Object.assign(GRAPHQL_RULES, {
+  // Reports (saved views): the project's read access reads them, its write access saves, publishes and deletes them.
+  'Query.view': { needs: 'read', target: team, hidden: '404', query: 'query($id: ID!) { view(id: $id) { id spec } }', variables: { id: '{viewId}' }, probe: 'view.spec' },
+  'Mutation.upsertView': [
+    { name: 'new report', needs: 'write', target: team, query: 'mutation($i: UpsertViewInput!) { upsertView(input: $i) { view { id } inserted } }', variables: { i: { entityName: '{team}', projectName: '{project}', spec: '{}', displayName: '{unique}' } }, probe: 'upsertView.view.id' },
+    { name: 'report by id', needs: 'write', target: team, query: 'mutation($i: UpsertViewInput!) { upsertView(input: $i) { view { id } } }', variables: { i: { id: '{viewId}', spec: '{"blocks":[]}' } }, probe: 'upsertView.view.id' },
+  ],
+  'Mutation.deleteView': { needs: 'write', target: team, fresh: 'view', query: 'mutation($i: DeleteViewInput!) { deleteView(input: $i) { success } }', variables: { i: { id: '{fresh.viewId}', deleteDrafts: true } }, probe: 'deleteView.success' },
+  // Drafts are their author's: each persona publishes one of its own (see the viewDraft factory).
+  'Mutation.publishView': { needs: 'write', target: team, fresh: 'viewDraft', query: 'mutation($i: PublishViewInput!) { publishView(input: $i) { view { id type } } }', variables: { i: { id: '{fresh.viewId}' } }, probe: 'publishView.view.type' },
   'Mutation.notifyScriptableRunAlert': { needs: 'write', target: team, query: 'mutation($i: NotifyScriptableRunAlertInput!) { notifyScriptableRunAlert(input: $i) { success } }', variables: { i: { entityName: '{team}', projectName: '{project}', runName: '{run}', title: '{unique}', text: 'matrix' } }, probe: 'notifyScriptableRunAlert.success' },
   'Mutation.addAlertDestination': { needs: 'admin', target: 'org', query: 'mutation($i: AddAlertDestinationInput!) { addAlertDestination(input: $i) { id } }', variables: { i: { entityName: '{orgEntity}', kind: 'webhook', url: 'http://127.0.0.1:9/matrix', secret: 'matrix-secret-0123456789' } }, probe: 'addAlertDestination.id' },
   'Mutation.removeAlertDestination': { needs: 'admin', target: 'org', fresh: 'alertDestination', query: 'mutation($i: RemoveAlertDestinationInput!) { removeAlertDestination(input: $i) }', variables: { i: { entityName: '{orgEntity}', id: '{#fresh.destinationId}' } }, probe: 'removeAlertDestination' },
@@ -314,8 +324,40 @@ export const ROUTE_RULES: Record<string, HttpCase[] | 'graphql-fields'> = {
     { name: 'org-visible project', needs: 'read', target: 'orgProject', method: 'POST', url: '/api/v1/runs', body: { entity: '{team}', project: '{orgProject}' } },
     { name: 'public project', needs: 'read', target: 'publicProject', method: 'POST', url: '/api/v1/runs', body: { entity: '{team}', project: '{publicProject}' } },
   ],
+  'POST /api/v1/runs/groups': [
+    { needs: 'read', target: team, method: 'POST', url: '/api/v1/runs/groups', body: { entity: '{team}', project: '{project}', groupBy: 'state' } },
+  ],
+  // A layout is the caller's own: reading the project is enough to keep one (a viewer arranges panels too).
+  'GET /api/v1/projects/:entity/:project/layout': [{ needs: 'read', target: team, method: 'GET', url: '/api/v1/projects/{team}/{project}/layout' }],
+  'PUT /api/v1/projects/:entity/:project/layout': [{
+    needs: 'read', target: team, method: 'PUT', url: '/api/v1/projects/{team}/{project}/layout',
+    body: { version: 1, panels: { added: ['loss'], removed: [], sizes: {} }, runColors: {}, columns: null },
+  }],
+  'DELETE /api/v1/projects/:entity/:project/layout': [{ needs: 'read', target: team, method: 'DELETE', url: '/api/v1/projects/{team}/{project}/layout', status: 204 }],
   'GET /api/v1/runs/:entity/:project/:run/keys': [{ needs: 'read', target: team, method: 'GET', url: '/api/v1/runs/{team}/{project}/{run}/keys' }],
+  'POST /api/v1/system-series': [
+    { needs: 'read', target: team, method: 'POST', url: '/api/v1/system-series', body: { entity: '{team}', project: '{project}', runs: ['{run}'] } },
+  ],
+  // Server-Sent Events; max_seconds=0 ends the stream after its hello event so the request completes.
+  'GET /api/live/projects/:entity/:project': [
+    { name: 'team', needs: 'read', target: team, method: 'GET', url: '/api/live/projects/{team}/{project}?max_seconds=0' },
+    { name: 'public project', needs: 'read', target: 'publicProject', method: 'GET', url: '/api/live/projects/{team}/{publicProject}?max_seconds=0' },
+  ],
   'GET /api/v1/projects/:entity/:project/storage': [{ needs: 'read', target: team, method: 'GET', url: '/api/v1/projects/{team}/{project}/storage' }],
+  // Run media (http/media-routes.ts): all read the run through RunService, so a hidden run is a 404.
+  'GET /api/v1/media/:entity/:project/:run': [{ needs: 'read', target: team, method: 'GET', url: '/api/v1/media/{team}/{project}/{run}' }],
+  'GET /api/v1/media/:entity/:project/:run/value': [{ needs: 'read', target: team, method: 'GET', url: '/api/v1/media/{team}/{project}/{run}/value?key=loss&step=1' }],
+  // The seeded run logged no media: a reader gets past access to the 400 that says `loss` holds no histogram/table.
+  'GET /api/v1/media/:entity/:project/:run/histograms': [{ needs: 'read', target: team, method: 'GET', url: '/api/v1/media/{team}/{project}/{run}/histograms?key=loss', status: 400 }],
+  'GET /api/v1/media/:entity/:project/:run/table': [{ needs: 'read', target: team, method: 'GET', url: '/api/v1/media/{team}/{project}/{run}/table?key=loss&step=1', status: 400 }],
+  'GET /api/v1/media/:entity/:project/:run/file/*': [{ needs: 'read', target: team, method: 'GET', url: '/api/v1/media/{team}/{project}/{run}/file/notes.txt' }],
+  'GET /api/v1/media/:entity/:project/:run/artifact-file/:artifact/*': [{ needs: 'read', target: team, method: 'GET', url: '/api/v1/media/{team}/{project}/{run}/artifact-file/{artifactId}/data.txt' }],
+  // The web UI's artifact file tree and alias permissions (a version or project the caller cannot read is 404 like a missing one).
+  'GET /api/v1/artifacts/:id/files': [{ needs: 'read', target: team, method: 'GET', url: '/api/v1/artifacts/{artifactId}/files' }],
+  'GET /api/v1/projects/:entity/:project/alias-permissions': [
+    { name: 'project', needs: 'read', target: team, method: 'GET', url: '/api/v1/projects/{team}/{project}/alias-permissions' },
+    { name: 'registry', needs: 'read', target: 'registry', method: 'GET', url: '/api/v1/projects/{orgEntity}/{registry}/alias-permissions' },
+  ],
   // Signing in takes a password, not a credential: anyone may try (throttling is web-security.test.ts's).
   'POST /api/v1/session': [{ needs: 'public', method: 'POST', url: '/api/v1/session', body: { username: '{memberName}', password: '{memberPassword}' } }],
   'GET /api/v1/session': [{ needs: 'session', method: 'GET', url: '/api/v1/session' }],

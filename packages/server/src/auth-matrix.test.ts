@@ -86,6 +86,7 @@ const PLACEHOLDERS: Record<string, { scope: Target | 'global'; ghost: string }> 
   vault: { scope: 'restricted', ghost: 'ghost-vault' },
   vaultId: { scope: 'restricted', ghost: ghostId('ArtifactPortfolio', 7) },
   secretRegistryId: { scope: 'restricted', ghost: ghostId('Project', 8) },
+  viewId: { scope: 'team', ghost: ghostId('View', 9) },
   orgProject: { scope: 'orgProject', ghost: 'ghost-org-proj' },
   orgRun: { scope: 'orgProject', ghost: 'ghost-org-run' },
   publicProject: { scope: 'publicProject', ghost: 'ghost-public-proj' },
@@ -99,6 +100,7 @@ const FRESH_GHOSTS: Record<string, string> = {
   runId: ghostId('Run', 11), runName: 'ghost-fresh-run', artifactId: ghostId('Artifact', 12), manifestId: ghostId('ArtifactManifest', 12),
   sequenceId: ghostId('ArtifactSequence', 13), collection: 'ghost-fresh-collection', registry: 'wandb-registry-ghost-fresh',
   registryId: ghostId('Project', 14), portfolioId: ghostId('ArtifactPortfolio', 15), keyId: '90000016', destinationId: '90000017',
+  viewId: ghostId('View', 18),
 };
 const GLOBAL_FRESH = new Set(['username', 'userId', 'teamId']);
 
@@ -302,6 +304,9 @@ beforeAll(async () => {
   // The outsider's own private project.
   await gqlAs('outsider', 'mutation($i: UpsertBucketInput!) { upsertBucket(input: $i) { bucket { id } } }',
     { i: { entityName: seeded.personal, modelName: seeded.diary, name: seeded.diaryRun } });
+  // A report in the team project, saved by the team member.
+  const report = await services.reports.upsert(viewers.teamMember!, { entityName: seeded.team, projectName: seeded.project, spec: '{"blocks":[]}', displayName: 'matrix' });
+  seeded.viewId = encodeGqlId('View', report.saved.view.id);
 }, 120_000);
 
 afterAll(async () => {
@@ -374,6 +379,16 @@ async function makeFresh(kind: string, persona: Persona): Promise<Record<string,
         kind: 'webhook', url: 'http://127.0.0.1:9/matrix', secret: 'matrix-secret-0123456789',
       });
       return { destinationId: String(made.id) };
+    }
+    case 'view':
+    case 'viewDraft': {
+      // A draft is its author's alone: each persona publishes its own (made by the site admin for those who cannot write).
+      const author = kind === 'viewDraft' && ['teamMember', 'serviceAccount', 'teamAdmin', 'orgAdmin'].includes(persona) ? viewers[persona]!
+        : kind === 'viewDraft' && SESSION_PERSONAS.includes(persona) ? viewers.teamMember! : viewers.siteAdmin!;
+      const made = await services.reports.upsert(author, {
+        entityName: seeded.team, projectName: seeded.project, spec: '{}', type: kind === 'viewDraft' ? 'runs/draft' : 'runs',
+      });
+      return { viewId: encodeGqlId('View', made.saved.view.id) };
     }
     case 'session': return SESSION_PERSONAS.includes(persona) ? { sessionCookie: JSON.stringify(await login()) } : {};
     default: throw new Error(`no fresh factory ${kind}`);

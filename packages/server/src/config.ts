@@ -57,6 +57,13 @@ export const Config = z.object({
   /** Behind a reverse proxy: believe X-Forwarded-For/-Proto/-Host (client IP, TLS, public host). */
   trustProxy: z.preprocess((v) => (typeof v === 'string' ? ['1', 'true', 'yes'].includes(v.toLowerCase()) : v), z.boolean()).default(false),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /**
+   * Graceful shutdown (SIGTERM/SIGINT): /ready answers 503 at once, requests keep being served for shutdownDelaySeconds
+   * (time for a load balancer that polls /ready to stop sending), then the listener closes and in-flight requests
+   * (file_stream included) finish; after shutdownTimeoutSeconds more the process exits anyway.
+   */
+  shutdownDelaySeconds: z.coerce.number().min(0).default(0),
+  shutdownTimeoutSeconds: z.coerce.number().positive().default(30),
   /** Web sessions: absolute lifetime and idle timeout, seconds. */
   sessionTtlSeconds: z.coerce.number().int().positive().default(7 * 24 * 3600),
   sessionIdleSeconds: z.coerce.number().int().positive().default(24 * 3600),
@@ -119,6 +126,8 @@ const ENV_KEYS: Record<string, keyof z.input<typeof Config>> = {
   CAIRN_FILE_STREAM_BODY_LIMIT: 'fileStreamBodyLimit',
   CAIRN_LOG_LEVEL: 'logLevel',
   CAIRN_TRUST_PROXY: 'trustProxy',
+  CAIRN_SHUTDOWN_DELAY_SECONDS: 'shutdownDelaySeconds',
+  CAIRN_SHUTDOWN_TIMEOUT_SECONDS: 'shutdownTimeoutSeconds',
   CAIRN_ARTIFACT_GRACE_SECONDS: 'artifactGraceSeconds',
   CAIRN_ARTIFACT_STORAGE_REGIONS: 'artifactStorageRegions',
   CAIRN_RETENTION_INTERVAL_SECONDS: 'retentionIntervalSeconds',

@@ -1,28 +1,36 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { fileURLToPath } from 'node:url';
 import { buildApp } from './app.js';
-import { InMemoryQuotaCounter } from './core/quota.js';
 import type { Runtime } from './cli/runtime.js';
 import { openRuntime } from './cli/runtime.js';
 import type { Config } from './config.js';
 import { buildFixturesApp } from './http/fixtures-app.js';
 import { hasWebBuild } from './http/web-ui.js';
 
-export interface RunningServer { app: FastifyInstance; runtime: Runtime; url: string; close(): Promise<void> }
+export interface RunningServer {
+  app: FastifyInstance; runtime: Runtime; url: string; close(): Promise<void>;
+  /** Graceful shutdown: readiness fails, then (after the configured delay) stop accepting, drain, close. */
+  shutdown(): Promise<void>;
+}
 
 /** `cairn serve`: open storage, make sure an admin exists, listen, and shut down cleanly on signals. */
 export async function startServer(config: Config): Promise<RunningServer> {
   const runtime = await openRuntime(config);
   const { services, logger } = runtime;
-  const firstKey = await services.auth.bootstrapAdmin(config.adminUsername, config.adminKey);
+  const bootstrap = () => services.auth.bootstrapAdmin(config.adminUsername, config.adminKey);
+  // Several processes starting at once on one database race to create the admin and its key (unique names and
+  // hashes): a loser looks again and finds the winner's rows (the user first, then the key).
+  const firstKey = await bootstrap().catch(() => bootstrap()).catch(() => bootstrap());
+  let draining = false;
   const app = await buildApp({
+    draining: () => draining,
     services, publicUrl: config.publicUrl, trustProxy: config.trustProxy, fileStreamBodyLimit: config.fileStreamBodyLimit, logger,
     metricsToken: config.metricsToken,
     webDir: webDirOf(config, logger),
     limits: {
-      // In memory: one process. A scaled-out deployment would pass a shared QuotaCounter here.
+      // Shared by every process on a PostgreSQL database (a key's budget is the configured one, not N times it).
       rateLimit: config.rateLimitRequests > 0
-        ? new InMemoryQuotaCounter(config.rateLimitRequests, config.rateLimitWindowSeconds * 1000)
+        ? runtime.quotaCounter('rate', config.rateLimitRequests, config.rateLimitWindowSeconds * 1000)
         : undefined,
       maxInflight: { fileStream: config.maxInflightFileStream, graphql: config.maxInflightGraphql },
     },
@@ -40,9 +48,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
     fixtures = buildFixturesApp(services);
     await fixtures.listen({ host: config.host, port: config.testFixturesPort });
   }
-  services.crashMonitor.start();
-  services.retention.start(config.retentionIntervalSeconds * 1000);
-  services.webhooks.start(config.webhookPollSeconds * 1000);
+  // Background jobs: once at a time across every process on this database (services.jobLocks).
+  services.crashMonitor.start(services.jobLocks);
+  services.retention.start(config.retentionIntervalSeconds * 1000, services.jobLocks);
+  services.webhooks.start(config.webhookPollSeconds * 1000, services.jobLocks);
   if (firstKey) {
     // Printed once, at first start: the only time the key is shown.
     process.stdout.write(
@@ -50,7 +59,15 @@ export async function startServer(config: Config): Promise<RunningServer> {
         `Log in with:\n  wandb login --host ${url} ${firstKey}\n\n`,
     );
   }
-  return { app, runtime, url, close: () => app.close() };
+  const shutdown = async () => {
+    draining = true;
+    if (config.shutdownDelaySeconds > 0) await new Promise((r) => setTimeout(r, config.shutdownDelaySeconds * 1000));
+    // Fastify's close: stop listening, answer 503 + Connection: close to new requests on kept-alive connections
+    // (the SDK retries them, a load balancer sends them elsewhere), wait for in-flight ones, then the onClose hooks
+    // (history flush, stores).
+    await app.close();
+  };
+  return { app, runtime, url, close: () => app.close(), shutdown };
 }
 
 /** The web UI build to serve: CAIRN_WEB_DIR (must be built), else packages/web/dist when `npm run build` made it. */

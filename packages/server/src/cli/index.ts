@@ -47,8 +47,19 @@ export function buildCli(): Command {
       const config = loadConfig(opts, process.env);
       const server = await startServer(config);
       const shutdown = (signal: string) => {
-        server.runtime.logger.info({ signal }, 'shutting down');
-        server.close().then(() => process.exit(0), () => process.exit(1));
+        server.runtime.logger.info({ signal, delaySeconds: config.shutdownDelaySeconds }, 'shutting down: draining');
+        // A request that never ends must not keep the process from exiting.
+        setTimeout(() => {
+          server.runtime.logger.error({ timeoutSeconds: config.shutdownTimeoutSeconds }, 'shutdown timed out: exiting');
+          process.exit(1);
+        }, (config.shutdownDelaySeconds + config.shutdownTimeoutSeconds) * 1000).unref();
+        server.shutdown().then(() => {
+          server.runtime.logger.info('shut down');
+          process.exit(0);
+        }, (e: unknown) => {
+          server.runtime.logger.error({ err: e }, 'shutdown failed');
+          process.exit(1);
+        });
       };
       process.once('SIGINT', () => shutdown('SIGINT'));
       process.once('SIGTERM', () => shutdown('SIGTERM'));

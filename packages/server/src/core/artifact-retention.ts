@@ -1,6 +1,6 @@
 import { contentKey } from './artifacts.js';
 import type { Logger } from './logger.js';
-import type { ArtifactStore, BlobStore } from './ports.js';
+import type { ArtifactStore, BlobStore, JobLocks } from './ports.js';
 
 export interface RetentionResult { expired: number; purged: number; blobsDeleted: number }
 
@@ -47,9 +47,14 @@ export class ArtifactRetention {
     return this.store.restore(artifactId);
   }
 
-  start(intervalMs: number): void {
+  /**
+   * Runs every interval, in one process at a time (`locks`). Each step is idempotent (soft delete, then purge in
+   * one transaction, then blob deletes), so a pass cut short by a dying process is finished by the next holder;
+   * only blobs whose purge committed just before the death stay behind unreferenced.
+   */
+  start(intervalMs: number, locks: JobLocks): void {
     this.timer = setInterval(() => {
-      this.run().catch((e: unknown) => this.log.error({ err: e }, 'artifact retention failed'));
+      locks.runExclusive('artifact-retention', () => this.run()).catch((e: unknown) => this.log.error({ err: e }, 'artifact retention failed'));
     }, intervalMs);
     this.timer.unref();
   }

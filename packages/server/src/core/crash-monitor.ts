@@ -1,5 +1,5 @@
 import type { Logger } from './logger.js';
-import type { MetaStore } from './ports.js';
+import type { JobLocks, MetaStore } from './ports.js';
 import type { RunEndListener } from './file-stream.js';
 
 /**
@@ -21,9 +21,11 @@ export class CrashMonitor {
     private readonly log: Logger,
   ) {}
 
-  start(): void {
+  /** Sweeps every interval, in one process at a time (`locks`); a sweep cut short is simply redone by the next. */
+  start(locks: JobLocks): void {
     this.timer = setInterval(() => {
-      this.sweep().catch((e: unknown) => this.log.error({ err: e }, 'crash monitor sweep failed'));
+      locks.runExclusive('crash-monitor', () => this.sweep())
+        .catch((e: unknown) => this.log.error({ err: e }, 'crash monitor sweep failed'));
     }, this.intervalMs);
     this.timer.unref();
   }

@@ -5,6 +5,7 @@ import type { Viewer } from './auth.js';
 import { parseConsoleLine } from './console-lines.js';
 import { DomainError, ErrorCodes, invalidInput } from './errors.js';
 import { assertJsonDepth } from './json-depth.js';
+import type { LivePublisher } from './live-updates.js';
 import type { HistoryStore, MetaStore, Run, RunPatch, RunState } from './ports.js';
 
 /** Told when a run ends (run-state alerts); must not throw. */
@@ -35,6 +36,12 @@ export class FileStreamService {
 
   onRunEnded(listener: RunEndListener): void {
     this.endListener = listener;
+  }
+
+  private live: LivePublisher | null = null;
+  /** Live pages hear of new points, console lines and run changes (see live-updates.ts). */
+  useLive(live: LivePublisher): void {
+    this.live = live;
   }
 
   constructor(
@@ -74,11 +81,19 @@ export class FileStreamService {
       chunk?.content.forEach((line, i) => assertJsonObjectLine(line, chunk.offset + i));
     }
 
-    if (history) await this.history.append(run.id, 'history', writer, history.offset, history.content);
-    if (events) await this.history.append(run.id, 'events', writer, events.offset, events.content);
+    // Published only for lines newly stored: a retried chunk tells no one anything new.
+    if (history) {
+      const { stored } = await this.history.append(run.id, 'history', writer, history.offset, history.content);
+      if (stored > 0) this.live?.historyAppended(run, history.content, writer === '');
+    }
+    if (events) {
+      const { stored } = await this.history.append(run.id, 'events', writer, events.offset, events.content);
+      if (stored > 0) this.live?.systemAppended(run);
+    }
     if (output) {
       const parsed = output.content.map((l) => parseConsoleLine(l, writer !== ''));
       await this.history.upsertConsole(run.id, writer, output.offset, parsed);
+      this.live?.consoleAppended(run, output.offset, output.content.length);
     }
     if (body.uploaded?.length) await this.recordUploaded(run.id, body.uploaded);
 
@@ -105,6 +120,7 @@ export class FileStreamService {
       patch.state = 'running';
     }
     const updated = await this.meta.updateRun(run.id, patch);
+    if (patch.summary !== undefined || (patch.state !== undefined && patch.state !== run.state)) this.live?.runChanged(updated);
     if (patch.state !== undefined && patch.state !== run.state && (patch.state === 'finished' || patch.state === 'failed')) {
       await this.endListener?.(updated, patch.state);
     }

@@ -1,5 +1,5 @@
 import {
-  MAX_BUCKETS, emptySummary, mergeSummary, planStepBuckets, toColumns, type BucketedSeries, type RunId,
+  MAX_BUCKETS, emptySummary, mergeSummary, parseExtendedJson, planStepBuckets, toColumns, type BucketedSeries, type RunId,
   type StepBucketPlan, type Summary,
 } from '@cairn/shared';
 import { z } from 'zod';
@@ -10,6 +10,7 @@ import type { HistoryStore, MetaStore } from './ports.js';
 
 export const MAX_SERIES_RUNS = 1000;
 export const MAX_SERIES_KEYS = 100;
+export const MAX_SYSTEM_RUNS = 20;
 /** For x axes other than _step: step buckets this many times finer are re-bucketed by their x value. */
 const X_REFINE = 4;
 
@@ -26,8 +27,25 @@ export const SeriesQuery = z.object({
     .refine((r) => r.min === undefined || r.max === undefined || r.min <= r.max, 'range.min must not exceed range.max')
     .optional(),
   buckets: z.number().int().min(1).max(MAX_BUCKETS).default(1000),
+  /**
+   * `_step` only: buckets of exactly this width (a power of two, aligned to multiples of it) instead of the
+   * width `buckets` implies, so the new buckets a live chart fetches line up with the ones it has.
+   */
+  bucketWidth: z.number().int().min(1).max(2 ** 40).refine((w) => Number.isInteger(Math.log2(w)), 'bucketWidth must be a power of two').optional(),
 });
 export type SeriesQuery = z.infer<typeof SeriesQuery>;
+
+/** System metrics (the events stream: CPU, memory, GPU… sampled every few seconds) of a few runs, over _runtime. */
+export const SystemSeriesQuery = z.object({
+  entity: z.string().min(1),
+  project: z.string().min(1),
+  runs: z.array(z.string().min(1)).min(1).max(MAX_SYSTEM_RUNS),
+  buckets: z.number().int().min(1).max(MAX_BUCKETS).default(500),
+});
+/** Samples read per run at most (a week of samples every 15 s): the events stream is read row by row. */
+export const MAX_SYSTEM_SAMPLES = 50_000;
+/** System metric keys answered at most (per answer). */
+export const MAX_SYSTEM_KEYS = 500;
 
 /** Bucket i covers x in [start + i*width, start + (i+1)*width); for _step, width is a power of two. */
 export interface SeriesPlan { xKey: string; start: number; width: number; count: number }
@@ -36,6 +54,14 @@ export interface SeriesAnswer {
   /** Shared by every run and key of the answer. Null when nothing was logged in range. */
   plan: SeriesPlan | null;
   runs: { name: string; series: Record<string, BucketedSeries> }[];
+}
+
+/** Buckets of a given width over lo..hi, aligned like planStepBuckets' (start a multiple of the width). */
+function alignedPlan(lo: number, hi: number, width: number): StepBucketPlan {
+  const start = Math.floor(lo / width) * width;
+  const count = Math.ceil((hi + 1 - start) / width);
+  if (count > MAX_BUCKETS) throw invalidInput(`invalid series query: bucketWidth ${width} makes ${count} buckets (at most ${MAX_BUCKETS})`);
+  return { start, width, count };
 }
 
 /** Bucketed metric reads for charts (W&B's full fidelity: last value as the line, min/max as the band). */
@@ -67,7 +93,7 @@ export class MetricsService {
       const lo = q.range?.min ?? stepRange.lo;
       const hi = q.range?.max ?? stepRange.hi;
       if (hi < lo) return answer;
-      const plan = planStepBuckets(lo, hi, q.buckets);
+      const plan = q.bucketWidth === undefined ? planStepBuckets(lo, hi, q.buckets) : alignedPlan(lo, hi, q.bucketWidth);
       answer.plan = { xKey: '_step', ...plan };
       for (const key of q.keys) {
         const byRun = await this.history.bucketsMany(ids, key, plan);
@@ -121,6 +147,77 @@ export class MetricsService {
         }
       });
     }
+    return answer;
+  }
+
+  /**
+   * System metrics of `runs`, bucketed over `_runtime` like series (last value as the line, min/max band). The
+   * events stream has a row every few seconds, so its rows are read (up to MAX_SYSTEM_SAMPLES per run) rather
+   * than an index: O(samples), which stays small. Every numeric key except `_…` ones is answered.
+   */
+  async systemSeries(viewer: Viewer, input: unknown): Promise<SeriesAnswer & { keys: string[] }> {
+    const parsed = SystemSeriesQuery.safeParse(input);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw invalidInput(`invalid system series query: ${issue?.path.join('.') || 'body'}: ${issue?.message ?? ''}`);
+    }
+    const q = parsed.data;
+    const { project } = await this.access.project(viewer, q.entity, q.project);
+    const runs = await this.meta.findRuns(project.id, [...new Set(q.runs)]);
+    const samples: { x: number; values: [string, number][] }[][] = [];
+    const keys = new Set<string>();
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const run of runs) {
+      const out: { x: number; values: [string, number][] }[] = [];
+      let afterSeq: number | undefined;
+      while (out.length < MAX_SYSTEM_SAMPLES) {
+        const page = await this.history.scan(run.id, 'events', { ...(afterSeq !== undefined ? { afterSeq } : {}), limit: 5000 });
+        for (const row of page) {
+          let data: Record<string, unknown>;
+          try {
+            data = parseExtendedJson(row.line) as Record<string, unknown>;
+          } catch {
+            continue; // stored lines were checked at ingest; a bad one is skipped, not fatal to the chart
+          }
+          const x = data._runtime;
+          if (typeof x !== 'number' || !Number.isFinite(x)) continue;
+          const values: [string, number][] = [];
+          for (const [k, v] of Object.entries(data)) {
+            if (k.startsWith('_') || typeof v !== 'number') continue;
+            if (!keys.has(k) && keys.size >= MAX_SYSTEM_KEYS) continue;
+            keys.add(k);
+            values.push([k, v]);
+          }
+          out.push({ x, values });
+          lo = Math.min(lo, x);
+          hi = Math.max(hi, x);
+        }
+        if (page.length < 5000) break;
+        afterSeq = page[page.length - 1]!.seq;
+      }
+      samples.push(out);
+    }
+    const answer: SeriesAnswer & { keys: string[] } = { plan: null, runs: runs.map((r) => ({ name: r.name, series: {} })), keys: [...keys].sort() };
+    if (!Number.isFinite(lo)) return answer;
+    const count = hi > lo ? q.buckets : 1;
+    const width = hi > lo ? (hi - lo) / q.buckets : 1;
+    answer.plan = { xKey: '_runtime', start: lo, width, count };
+    samples.forEach((rows, i) => {
+      const byKey = new Map<string, Summary[]>();
+      for (const { x, values } of rows) {
+        const b = Math.min(count - 1, Math.floor((x - lo) / width));
+        for (const [k, v] of values) {
+          let buckets = byKey.get(k);
+          if (!buckets) byKey.set(k, (buckets = Array.from({ length: count }, emptySummary)));
+          const s = buckets[b]!;
+          // One sample: min/max over finite values only; a NaN sample is a gap in the line.
+          const finite = Number.isFinite(v);
+          mergeSummary(s, { count: 1, min: finite ? v : Infinity, max: finite ? v : -Infinity, last: v, lastStep: x });
+        }
+      }
+      for (const [k, buckets] of byKey) answer.runs[i]!.series[k] = toColumns({ start: lo, width, count } as StepBucketPlan, buckets);
+    });
     return answer;
   }
 

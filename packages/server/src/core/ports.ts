@@ -90,6 +90,9 @@ export type RunColumn =
   | 'state' | 'name' | 'displayName' | 'tags' | 'group' | 'jobType' | 'createdAt' | 'updatedAt' | 'heartbeatAt'
   | 'host' | 'username' | 'notes' | 'sweep';
 
+/** One group of the runs table: a field's value (typed as stored; null when missing) and how many runs have it. */
+export interface RunGroupCount { value: string | number | boolean | null; count: number }
+
 export type FieldRef =
   | { kind: 'column'; column: RunColumn }
   /** A path into the wrapped config (`{"lr": {"value": 0.1}}` → ["lr", "value"]). */
@@ -204,6 +207,8 @@ export interface MetaStore {
   /** One page of a project's runs matching a filter, in order (parameterised SQL on every backend). */
   queryRuns(projectId: ProjectId, query: RunQuery): Promise<Run[]>;
   countRuns(projectId: ProjectId, filter: FilterNode): Promise<number>;
+  /** Runs matching a filter, counted per value of a field (most distinct values first cut at `limit`). */
+  groupRuns(projectId: ProjectId, filter: FilterNode, field: FieldRef, limit: number): Promise<RunGroupCount[]>;
   findStaleRuns(states: RunState[], before: Date): Promise<Run[]>;
   /** Moves a run from one of `from` to `to` only if it is still stale: no lost revival races. */
   markStale(id: RunId, from: RunState[], to: RunState, before: Date): Promise<boolean>;

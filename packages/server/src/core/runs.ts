@@ -4,9 +4,10 @@ import type { AccessMode, AccessPolicy } from './access.js';
 import type { Viewer } from './auth.js';
 import { DomainError, ErrorCodes, invalidInput } from './errors.js';
 import { assertJsonDepth } from './json-depth.js';
+import type { LivePublisher } from './live-updates.js';
 import { generateRunDisplayName } from './names.js';
-import { parseRunFilter, parseRunOrder } from './run-filter.js';
-import type { Entity, HistoryStore, MetaStore, Project, Run, RunPatch, RunState } from './ports.js';
+import { parseFieldRef, parseRunFilter, parseRunOrder } from './run-filter.js';
+import type { Entity, HistoryStore, MetaStore, Project, Run, RunGroupCount, RunPatch, RunState } from './ports.js';
 
 export interface UpsertRunInput {
   id?: string | null;
@@ -77,9 +78,22 @@ export class RunService {
     private readonly access: AccessPolicy,
   ) {}
 
+  private live: LivePublisher | null = null;
+  /** Live pages hear of new runs and run changes (see live-updates.ts). */
+  useLive(live: LivePublisher): void {
+    this.live = live;
+  }
+
   /** UpsertBucket: create or update a run (protocol §3.2). Null inputs leave fields unchanged. */
   async upsert(viewer: Viewer, input: UpsertRunInput, opts: { sharedMode?: boolean } = {}): Promise<RunInProject & { inserted: boolean }> {
     const patch = this.patchFrom(input);
+    const result = await this.upsertPatch(viewer, input, patch, opts);
+    if (result.inserted) this.live?.runChanged(result.run, { created: true });
+    else if (Object.keys(patch).length > 0) this.live?.runChanged(result.run);
+    return result;
+  }
+
+  private async upsertPatch(viewer: Viewer, input: UpsertRunInput, patch: RunPatch, opts: { sharedMode?: boolean }): Promise<RunInProject & { inserted: boolean }> {
     if (input.id) {
       const found = await this.byStorageId(viewer, input.id, 'write');
       if (patch.config !== undefined && opts.sharedMode) patch.config = mergeJsonObjects(found.run.config, patch.config);
@@ -213,6 +227,14 @@ export class RunService {
     return this.meta.countRuns(project.id, parseRunFilter(filters));
   }
 
+  /** The runs table grouped by a field (`group`, `jobType`, `config.<key>`, …): each value with its run count. */
+  async groups(viewer: Viewer, entityName: string | null | undefined, projectName: string,
+    opts: { filters?: string | null; groupBy: string; limit: number }): Promise<RunGroupCount[]> {
+    const { project } = await this.access.project(viewer, entityName, projectName);
+    const field = parseFieldRef(opts.groupBy);
+    return this.meta.groupRuns(project.id, parseRunFilter(opts.filters), field, Math.min(Math.max(opts.limit, 1), 1000));
+  }
+
   /** Deleting is idempotent: a run that is already gone (or never was visible) is simply not there. */
   async delete(viewer: Viewer, storageId: string): Promise<void> {
     let run: Run;
@@ -236,7 +258,7 @@ export class RunService {
     if (!allowed[state]?.includes(run.state)) {
       throw invalidInput(`invalid state transition from ${run.state} to ${JSON.stringify(state)}`);
     }
-    await this.meta.updateRun(run.id, { state: state as RunState });
+    this.live?.runChanged(await this.meta.updateRun(run.id, { state: state as RunState }));
   }
 }
 

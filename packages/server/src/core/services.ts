@@ -4,7 +4,9 @@ import { AuditLog } from './audit.js';
 import { AuthService } from './auth.js';
 import { CrashMonitor } from './crash-monitor.js';
 import { FileStreamService } from './file-stream.js';
+import { LivePublisher, LiveUpdateService } from './live-updates.js';
 import type { Logger } from './logger.js';
+import { MediaService } from './media.js';
 import { MetricsService } from './metrics.js';
 import { OrgService } from './orgs.js';
 import { ProjectVisibilityService } from './project-visibility.js';
@@ -14,11 +16,15 @@ import { AliasProtection } from './alias-protection.js';
 import type { PromotionStore, WebhookStore } from './promotion-ports.js';
 import type { AlertStore } from './alert-ports.js';
 import { AlertService } from './alerts.js';
+import { WorkspaceLayoutService, type WorkspaceLayoutStore } from './workspace-layouts.js';
+import type { ViewStore } from './report-ports.js';
+import { ReportService } from './reports.js';
 import { PromotionService } from './promotions.js';
 import { RegistryService } from './registries.js';
 import type { RegistryStore } from './registry-ports.js';
 import { WebhookAddressPolicy, WebhookService, type WebhookOptions } from './webhooks.js';
 import { ArtifactDownloads } from './artifact-downloads.js';
+import { ArtifactBrowser } from './artifact-browser.js';
 import { ArtifactTtlService } from './artifact-ttl.js';
 import type { ArtifactStore, BlobStore, HistoryStore, JobLocks, LiveEvents, MetaStore } from './ports.js';
 import { InProcessJobLocks, InProcessLiveEvents } from './in-process-cluster.js';
@@ -54,6 +60,10 @@ export interface CoreDeps {
   webhooks: Omit<WebhookOptions, 'policy'> & { allowCidrs: string };
   /** Run alerts and their settings (destinations are webhooks on the entity). */
   alertStore: AlertStore;
+  /** Workspace layouts per user and project. */
+  workspaceLayoutStore: WorkspaceLayoutStore;
+  /** Saved views: reports and their drafts. */
+  viewStore: ViewStore;
   /** Change notifications for live pages (default: this process only; PostgreSQL deployments fan out across processes). */
   liveEvents?: LiveEvents;
   /** Once-at-a-time background jobs (default: this process only; PostgreSQL deployments use advisory locks). */
@@ -75,6 +85,7 @@ export function createServices(deps: CoreDeps) {
   );
   const streams = new RunStreamReader(deps.history);
   const metrics = new MetricsService(deps.meta, deps.history, access);
+  const media = new MediaService(deps.meta, deps.history, runs, deps.artifactStore, deps.blobs);
   const audit = new AuditLog(deps.credentials);
   const aliasProtection = new AliasProtection(deps.meta, access, deps.promotions);
   const artifacts = new ArtifactService(deps.meta, deps.artifactStore, deps.blobs, access, signer, aliasProtection, deps.artifactStorageRegions);
@@ -84,7 +95,16 @@ export function createServices(deps: CoreDeps) {
   webhooks.addSource(promotions);
   const alerts = new AlertService(deps.meta, access, deps.alertStore, deps.webhookStore, webhooks, deps.log);
   fileStream.onRunEnded((run, to) => alerts.runStateChanged(run, to));
-  crashMonitor.onRunEnded((run, to) => alerts.runStateChanged(run, to));
+  const livePublisher = new LivePublisher(liveEvents, deps.log);
+  runs.useLive(livePublisher);
+  fileStream.useLive(livePublisher);
+  const live = new LiveUpdateService(liveEvents, access);
+  crashMonitor.onRunEnded(async (run, to) => {
+    livePublisher.runChanged({ ...run, state: to });
+    await alerts.runStateChanged(run, to);
+  });
+  const workspaceLayouts = new WorkspaceLayoutService(access, deps.workspaceLayoutStore);
+  const reports = new ReportService(deps.meta, access, deps.viewStore);
   const artifactDownloads = new ArtifactDownloads(deps.meta, deps.artifactStore, deps.blobs, access);
   const artifactTtl = new ArtifactTtlService(deps.meta, deps.artifactStore);
   const retention = new ArtifactRetention(deps.artifactStore, deps.blobs, deps.artifactGraceSeconds * 1000, deps.log);
@@ -96,6 +116,7 @@ export function createServices(deps: CoreDeps) {
   // Registry projects follow registry roles wherever a project is read or written, and protected aliases ask them.
   access.useProjectRule(registries);
   aliasProtection.useRegistryRoles(async (viewer, orgEntity, project) => (await registries.roleOnProject(viewer, orgEntity, project)) ?? null);
-  return { liveEvents, jobLocks, projectVisibility, alerts, registries, aliasProtection, promotions, webhooks, audit, webAuth, apiKeys, orgs, access, auth, signer, runs, streams, metrics, artifacts, artifactDownloads, artifactTtl, retention, fileStream, runFiles, crashMonitor, meta: deps.meta };
+  const artifactBrowser = new ArtifactBrowser(artifacts, access, aliasProtection);
+  return { media, reports, artifactBrowser, workspaceLayouts, liveEvents, live, jobLocks, projectVisibility, alerts, registries, aliasProtection, promotions, webhooks, audit, webAuth, apiKeys, orgs, access, auth, signer, runs, streams, metrics, artifacts, artifactDownloads, artifactTtl, retention, fileStream, runFiles, crashMonitor, meta: deps.meta };
 }
 export type Services = ReturnType<typeof createServices>;

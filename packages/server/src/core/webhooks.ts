@@ -8,7 +8,7 @@ import type { AliasProtection } from './alias-protection.js';
 import { DomainError, ErrorCodes, invalidInput } from './errors.js';
 import type { Logger } from './logger.js';
 import type { Actor } from './orgs.js';
-import type { Entity, MetaStore, Organization, Project } from './ports.js';
+import type { Entity, JobLocks, MetaStore, Organization, Project } from './ports.js';
 import type { Webhook, WebhookDelivery, WebhookFormat, WebhookScope, WebhookStore } from './promotion-ports.js';
 
 /**
@@ -298,9 +298,14 @@ export class WebhookService {
   // ---------- delivery loop ----------
 
   /** Polls every `intervalMs` in the background: fans out sources' outboxes, then sends what is due. */
-  start(intervalMs: number): void {
+  start(intervalMs: number, locks?: JobLocks): void {
     if (this.timer) return;
-    this.timer = setInterval(() => void this.tick(), intervalMs);
+    // One dispatcher at a time across processes; claims are leased too, so a dispatcher that dies mid-send only
+    // delays its claimed deliveries until the lease ends (then they are sent again with the same X-Cairn-Delivery id).
+    this.timer = setInterval(() => {
+      (locks ? locks.runExclusive('webhook-dispatch', () => this.tick()) : this.tick())
+        .catch((e: unknown) => this.log.error({ err: e }, 'webhook dispatch failed'));
+    }, intervalMs);
     this.timer.unref();
   }
 

@@ -25,7 +25,13 @@ export function registerSessionRoutes(app: FastifyInstance, services: Services) 
     const result = await services.webAuth.login({
       ...body.data, ip: request.ip ?? null, userAgent: request.headers['user-agent'] ?? null,
     });
-    if (!result.ok) return sendTooManyRequests(reply, result.retryAfterSeconds, 'too many failed sign-ins: try again later');
+    if (!result.ok) {
+      // Shown as is on the sign-in form: say that even the right password waits, and for how long.
+      const seconds = Math.max(1, Math.ceil(result.retryAfterSeconds));
+      const wait = seconds < 90 ? `${seconds} seconds` : `${Math.ceil(seconds / 60)} minutes`;
+      return sendTooManyRequests(reply, result.retryAfterSeconds,
+        `too many failed sign-ins for this user or address: sign-in is paused, try again in ${wait}`);
+    }
     setSessionCookie(reply, request, result.token, (result.expiresAt.getTime() - Date.now()) / 1000);
     return reply.header('Cache-Control', 'no-store').send({
       user: publicUser(result.user), csrfToken: result.csrfToken, expiresAt: result.expiresAt.toISOString(),

@@ -16,6 +16,12 @@ export function registerUiApiRoutes(app: FastifyInstance, services: Services) {
     return services.metrics.series(viewer, request.body);
   });
 
+  /** System metrics (events stream) of a few runs, bucketed over _runtime, with the keys present. */
+  app.post('/api/v1/system-series', { bodyLimit: 64 * 1024 }, async (request) => {
+    const viewer = await requireViewer(request, services);
+    return services.metrics.systemSeries(viewer, request.body);
+  });
+
   /** The runs table: a MongoDB-style filter, any column/config/summary sort, one page, and the total. */
   app.post('/api/v1/runs', { bodyLimit: 1024 * 1024 }, async (request) => {
     const viewer = await requireViewer(request, services);

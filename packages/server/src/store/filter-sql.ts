@@ -76,6 +76,17 @@ export class FilterSql<F> {
     return sql`(case when ${this.jsonType(f)} = 'number' then ${this.jsonValue(f, 'number')} end)`;
   }
 
+  /**
+   * GROUP BY expressions for a field: its value, and for a JSON path its type name (so a group's value can be
+   * given back typed: PostgreSQL hands JSON scalars back as text).
+   */
+  groupExprs(field: F): { value: Sql; type: Sql | null } {
+    const f = this.resolve(field);
+    if (f.kind === 'value') return { value: f.expr, type: null };
+    if (f.kind === 'set') throw invalidInput('cannot group by a list field');
+    return { value: this.jsonValue(f, 'text'), type: this.jsonType(f) };
+  }
+
   /** The JSON value's type name, normalised: 'number' | 'string' | 'boolean' | 'null' | 'object' | 'array' | null (missing). */
   private jsonType(f: Extract<SqlField, { kind: 'json' }>): Sql {
     checkPath(f.path);

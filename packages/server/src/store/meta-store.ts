@@ -3,7 +3,7 @@ import { RunQuerySql } from './run-query.js';
 import { toStrictJson, type EntityId, type ProjectId, type RunId, type UserId } from '@cairn/shared';
 import type {
   ApiKeyRecord, Entity, EntityType, FilterNode, Member, MetaStore, NewRun, Organization, OrganizationId, Project, ProjectMember, ProjectVisibility, Role, Run,
-  RunFile, RunPatch, RunQuery, RunState, User,
+  FieldRef, RunFile, RunGroupCount, RunPatch, RunQuery, RunState, User,
 } from '../core/ports.js';
 import type { Database } from './schema.js';
 import type { SqlDatabase } from './sql-database.js';
@@ -415,6 +415,15 @@ export class KyselyMetaStore implements MetaStore {
       .where('project_id', '=', projectId).where(q.where(filter) as RawBuilder<boolean>).executeTakeFirstOrThrow();
     return Number(r.n);
   }
+  async groupRuns(projectId: ProjectId, filter: FilterNode, field: FieldRef, limit: number): Promise<RunGroupCount[]> {
+    const q = new RunQuerySql(this.sqlDb.dialect);
+    const g = q.groupBy(field);
+    const r = await sql<{ v: unknown; t: string | null; n: number | string }>`
+      select ${g.value} as v, ${g.type ?? sql`null`} as t, count(*) as n from runs
+      where project_id = ${projectId} and ${q.where(filter)}
+      group by 1, 2 order by 1 asc nulls last limit ${limit}`.execute(this.db);
+    return r.rows.map((row) => ({ value: typedGroupValue(row.v, row.t), count: Number(row.n) }));
+  }
   async findStaleRuns(states: RunState[], before: Date) {
     const rows = await this.db.selectFrom('runs').selectAll().where('state', 'in', states)
       .where('heartbeat_at', '<', before.getTime()).limit(1000).execute();
@@ -456,4 +465,13 @@ export class KyselyMetaStore implements MetaStore {
     // The SqlDatabase is shared with the HistoryStore; its owner (the composition root) closes it.
     void this.sqlDb;
   }
+}
+
+/** A grouped value as the filter language compares it: JSON numbers and booleans typed, missing as null. */
+function typedGroupValue(v: unknown, type: string | null): string | number | boolean | null {
+  if (v === null || v === undefined || type === 'null') return null;
+  if (type === 'number') return Number(v);
+  if (type === 'boolean') return v === true || v === 1 || v === 'true';
+  if (typeof v === 'number' || typeof v === 'string') return v;
+  return String(v);
 }

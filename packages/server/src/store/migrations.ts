@@ -9,6 +9,9 @@ import { promotionMigration } from './promotion-migration.js';
 import { alertMigration } from './alert-migration.js';
 import { projectVisibilityMigration } from './project-visibility-migration.js';
 import { defaultEntityMigration } from './default-entity-migration.js';
+import { workspaceLayoutMigration } from './workspace-layout-migration.js';
+import { viewMigration } from './view-migration.js';
+import { quotaWindowsMigration } from './quota-migration.js';
 
 export type SqlDialect = 'sqlite' | 'postgres';
 
@@ -205,6 +208,9 @@ export function migrationsFor(dialect: SqlDialect): MigrationProvider {
     '0015_run_alerts': alertMigration(dialect),
     '0016_project_visibility': projectVisibilityMigration(),
     '0017_user_default_entity': defaultEntityMigration(),
+    '0018_workspace_layouts': workspaceLayoutMigration(),
+    '0019_views': viewMigration(dialect),
+    '0020_quota_windows': quotaWindowsMigration(),
   };
   return { getMigrations: async () => migrations };
 }

@@ -27,6 +27,11 @@ export class RunQuerySql {
     return this.filters.where(node);
   }
 
+  groupBy(field: FieldRef): { value: Sql; type: Sql | null } {
+    if (field.kind === 'column' && field.column === 'tags') throw invalidInput('cannot group by tags');
+    return this.filters.groupExprs(field);
+  }
+
   orderBy(order: RunOrder): Sql {
     if (order.field.kind === 'column' && order.field.column === 'tags') throw invalidInput('cannot order by tags');
     const dir = sql.raw(order.descending ? 'desc' : 'asc');

@@ -121,6 +121,13 @@ export interface Database {
   };
   /** Run-state alerts an entity switched on (0015). */
   alert_settings: { entity_id: number; run_finished: number; run_failed: number; run_crashed: number; updated_at: number };
+  /** A user's workspace layout per project (0018), JSON text. */
+  workspace_layouts: { user_id: number; project_id: number; layout: string; updated_at: number };
+  /** Saved views: reports and their drafts (0019); spec is the client's JSON text. */
+  views: {
+    id: Generated<number>; project_id: number; name: string; display_name: string; description: string; type: string; spec: string;
+    parent_id: number | null; created_by: number; updated_by: number; created_using: string; created_at: number; updated_at: number;
+  };
   console_lines: {
     run_id: number; writer: string; line_no: number; seq: number; level: string; label: string | null;
     ts: string | null; text: string;

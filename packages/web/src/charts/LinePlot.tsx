@@ -16,6 +16,8 @@ export interface LinePlotProps {
   onResetZoom(): void;
   /** Panels with the same key move their cursors together. */
   syncKey?: string;
+  logX?: boolean;
+  logY?: boolean;
 }
 
 /**
@@ -24,7 +26,7 @@ export interface LinePlotProps {
  * colours), gets setData for new data of the same series and setSize on resize. The legend below is written
  * directly on cursor moves, without re-rendering React.
  */
-export function LinePlot({ data, width, height, xKey, xRange, onZoom, onResetZoom, syncKey = 'workspace' }: LinePlotProps) {
+export function LinePlot({ data, width, height, xKey, xRange, onZoom, onResetZoom, syncKey = 'workspace', logX = false, logY = false }: LinePlotProps) {
   const host = useRef<HTMLDivElement>(null);
   const legend = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
@@ -40,7 +42,8 @@ export function LinePlot({ data, width, height, xKey, xRange, onZoom, onResetZoo
     const bands: uPlot.Band[] = [];
     data.runs.forEach((run, i) => {
       series.push(
-        { label: run.label, stroke: run.color, width: 1.5, points: { show: false }, spanGaps: false },
+        // Points: uPlot's default, shown only where the data is sparse (a lone sample is otherwise invisible).
+        { label: run.label, stroke: run.color, width: 1.5, spanGaps: false },
         { label: `${run.label} min`, stroke: 'transparent', width: 0, points: { show: false } },
         { label: `${run.label} max`, stroke: 'transparent', width: 0, points: { show: false } },
       );
@@ -53,8 +56,12 @@ export function LinePlot({ data, width, height, xKey, xRange, onZoom, onResetZoo
       bands,
       legend: { show: false },
       scales: {
+        // distr 3: log10 scale (values that are not positive were made gaps by applyDrawOptions).
+        y: logY ? { distr: 3 } : {},
         x: {
-          time: false,
+          // Wall time (_timestamp, seconds since the epoch) gets uPlot's date ticks.
+          time: xKey === '_timestamp',
+          ...(logX ? { distr: 3 as const } : {}),
           range: (_u, dataMin, dataMax) => {
             const r = latest.current.xRange;
             if (r) return [r.min, r.max];
@@ -93,7 +100,7 @@ export function LinePlot({ data, width, height, xKey, xRange, onZoom, onResetZoo
     };
     // Rebuilt only when the series themselves change; data and size have their own effects below.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [seriesKey, height, xKey, syncKey]);
+  }, [seriesKey, height, xKey, syncKey, logX, logY]);
 
   useEffect(() => {
     const u = plot.current;
@@ -119,7 +126,7 @@ function writeLegend(el: HTMLDivElement | null, data: PlotData, idx: number | nu
   if (!el) return;
   const x = idx === null || idx === undefined ? null : data.columns[0][idx];
   const parts: string[] = [];
-  if (x !== null && x !== undefined) parts.push(`<span class="legend-x">${escapeHtml(xKey)} ${escapeHtml(formatValue(x))}</span>`);
+  if (x !== null && x !== undefined) parts.push(`<span class="legend-x">${escapeHtml(xKey)} ${escapeHtml(formatX(x, xKey))}</span>`);
   data.runs.forEach((run, i) => {
     const column = data.columns[lineColumn(i)]!;
     const v = valueAt(column, idx ?? column.length - 1);
@@ -128,5 +135,7 @@ function writeLegend(el: HTMLDivElement | null, data: PlotData, idx: number | nu
   });
   el.innerHTML = parts.join('');
 }
+
+const formatX = (x: number, xKey: string) => (xKey === '_timestamp' ? new Date(x * 1000).toLocaleString() : formatValue(x));
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

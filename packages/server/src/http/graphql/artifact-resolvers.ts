@@ -360,11 +360,24 @@ export const artifactResolvers = {
     usedBy: async (a: ArtifactInProject, args: Args, ctx: GqlContext) => {
       const runIds = await ctx.services.artifacts.artifactStore.usedBy(a.artifact.id);
       const runs = [];
+      // Users of a version are mostly runs of a few projects: look each project and its access up once.
+      const readable = new Map<number, Promise<{ project: Project; entity: Entity } | null>>();
+      const readableProject = (projectId: number) => {
+        let found = readable.get(projectId);
+        if (!found) {
+          found = (async () => {
+            const project = await ctx.services.meta.findProjectById(projectId as Project['id']);
+            const entity = project ? await ctx.services.meta.findEntityById(project.entityId) : null;
+            return project && entity && (await ctx.services.access.canReadProject(ctx.viewer, entity, project)) ? { project, entity } : null;
+          })();
+          readable.set(projectId, found);
+        }
+        return found;
+      };
       for (const id of runIds) {
         const run = await ctx.services.meta.findRunById(id);
-        const project = run ? await ctx.services.meta.findProjectById(run.projectId) : null;
-        const entity = project ? await ctx.services.meta.findEntityById(project.entityId) : null;
-        if (run && project && entity && (await ctx.services.access.canReadProject(ctx.viewer, entity, project))) runs.push({ run, project, entity });
+        const where = run ? await readableProject(run.projectId) : null;
+        if (run && where) runs.push({ run, ...where });
       }
       return page(runs, str(args.after), args.first as number | null);
     },

@@ -19,6 +19,8 @@ import { promotionResolvers } from './promotion-resolvers.js';
 import { promotionTypeDefs } from './promotion-schema.js';
 import { registryResolvers } from './registry-resolvers.js';
 import { registryTypeDefs } from './registry-schema.js';
+import { reportResolvers } from './report-resolvers.js';
+import { reportTypeDefs } from './report-schema.js';
 
 const GraphQLRequest = z.object({
   query: z.string().min(1, 'query is empty'),
@@ -32,9 +34,9 @@ const MAX_DOCUMENT_CACHE = 500;
 /** POST /graphql: auth first (401 before any parsing), then parse/validate/execute with graphql-js. */
 export function registerGraphqlRoute(app: FastifyInstance, services: Services, publicUrl: string | undefined) {
   const schema = makeExecutableSchema({
-    typeDefs: [typeDefs, artifactTypeDefs, orgTypeDefs, promotionTypeDefs, registryTypeDefs, alertTypeDefs],
+    typeDefs: [typeDefs, artifactTypeDefs, orgTypeDefs, promotionTypeDefs, registryTypeDefs, alertTypeDefs, reportTypeDefs],
     // registryResolvers comes after the resolvers it extends (upsertModel, Entity.projects, Project.artifactTypes/access).
-    resolvers: [resolvers, artifactResolvers, orgResolvers, promotionResolvers, registryResolvers, alertResolvers],
+    resolvers: [resolvers, artifactResolvers, orgResolvers, promotionResolvers, registryResolvers, alertResolvers, reportResolvers],
   });
   // The SDK sends the same few documents over and over: parse and validate each once.
   const documents = new Map<string, DocumentNode | readonly GraphQLError[]>();

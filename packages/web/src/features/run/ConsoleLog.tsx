@@ -1,12 +1,12 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useEffect, useMemo, useRef, useState, type CSSProperties } from 'react';
 import { gql } from '../../lib/api';
+import { FALLBACK_REFETCH_MS, useLiveUpdates } from '../../lib/live';
 import { parseAnsi, stripAnsi, type AnsiStyle } from '../../lib/ansi';
 
 export interface LogLine { number: number; timestamp: string | null; level: string; label: string | null; line: string }
 
 const PAGE = 1000;
-const LIVE_POLL_MS = 1000;
 /** Longer lines are cut for display (a progress bar or a dumped tensor can be megabytes on one line). */
 export const MAX_LINE_CHARS = 20_000;
 
@@ -29,7 +29,7 @@ async function fetchPage(entity: string, project: string, run: string, after: st
 /**
  * A run's console output: pages of 1,000 lines loaded as the reader scrolls to the end, only the visible lines
  * in the DOM, ANSI colours rendered, stderr marked, a text search and a per-label filter (shared-mode runs);
- * while the run is live, new lines are fetched after the last one every second (a delta, not the whole log).
+ * while the run is live, new lines are fetched after the last one when the server announces them (a delta).
  */
 export function ConsoleLog({ entity, project, run, live }: { entity: string; project: string; run: string; live: boolean }) {
   const [lines, setLines] = useState<LogLine[]>([]);
@@ -67,12 +67,23 @@ export function ConsoleLog({ entity, project, run, live }: { entity: string; pro
     void loadNext();
   }, [loadNext]);
 
-  // Live tail: poll for lines after the last one.
+  // Live tail: the server pushes "console lines from..to stored"; the lines after the last one are fetched. An
+  // update that comes while a fetch runs is served by one more fetch after it. Without the stream: a slow poll.
+  const [announced, setAnnounced] = useState(0);
+  const served = useRef(0);
+  const connected = useLiveUpdates(entity, project, (u) => {
+    if ((u.kind === 'console' && u.run === run) || u.kind === 'hello') setAnnounced((n) => n + 1);
+  }, live);
   useEffect(() => {
-    if (!live || hasMore) return;
-    const t = setInterval(() => void loadNext(), LIVE_POLL_MS);
+    if (announced === served.current || hasMore || loading) return;
+    served.current = announced;
+    void loadNext();
+  }, [announced, hasMore, loading, loadNext]);
+  useEffect(() => {
+    if (!live || hasMore || connected) return;
+    const t = setInterval(() => void loadNext(), FALLBACK_REFETCH_MS);
     return () => clearInterval(t);
-  }, [live, hasMore, loadNext]);
+  }, [live, hasMore, connected, loadNext]);
 
   const labels = useMemo(() => [...new Set(lines.map((l) => l.label).filter((l): l is string => l !== null))].sort(), [lines]);
   const shown = useMemo(() => {

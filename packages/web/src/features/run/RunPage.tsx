@@ -1,17 +1,20 @@
-import { useQuery } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { FALLBACK_REFETCH_MS, useLiveUpdates } from '../../lib/live';
 import { parseExtendedJson } from '@cairn/shared';
-import { useMemo, type ReactNode } from 'react';
+import { useMemo } from 'react';
 import { Link, navigate, pathOf, useLocation } from '../../app/router';
 import { gql } from '../../lib/api';
 import { runColor } from '../../lib/colors';
-import { duration, formatValue, timeAgo } from '../../lib/format';
 import { ErrorNote, NotFound } from '../common/NotFound';
 import { PanelGrid } from '../workspace/PanelGrid';
+import { RunAlerts } from '../alerts/RunAlerts';
+import { MediaTab } from '../media/MediaTab';
 import { ConsoleLog } from './ConsoleLog';
 import { StateBadge } from './StateBadge';
+import { RunArtifacts, RunFiles, RunOverview } from './RunDetails';
 
 interface RunDetail {
-  name: string; displayName: string | null; state: string | null; notes: string | null; tags: string[];
+  id: string; name: string; displayName: string | null; state: string | null; notes: string | null; tags: string[];
   group: string | null; jobType: string | null; host: string | null; commit: string | null; exitcode: number | null;
   createdAt: string | null; heartbeatAt: string | null; config: string | null; summaryMetrics: string | null;
   user: { username: string | null } | null;
@@ -19,21 +22,26 @@ interface RunDetail {
 
 const RUN = `query($entity: String!, $project: String!, $run: String!) {
   project(name: $project, entityName: $entity) { name run(name: $run) {
-    name displayName state notes tags group jobType host commit exitcode createdAt heartbeatAt config summaryMetrics user { username }
+    id name displayName state notes tags group jobType host commit exitcode createdAt heartbeatAt config summaryMetrics user { username }
   } }
 }`;
 
-const TABS = ['overview', 'charts', 'logs'] as const;
+const TABS = ['overview', 'charts', 'logs', 'media', 'files', 'artifacts'] as const;
 type Tab = (typeof TABS)[number];
 
 export function RunPage({ entity, project, run }: { entity: string; project: string; run: string }) {
   const location = useLocation();
   const tabParam = new URLSearchParams(location.split('?')[1] ?? '').get('tab');
   const tab: Tab = (TABS as readonly string[]).includes(tabParam ?? '') ? (tabParam as Tab) : 'overview';
+  const qc = useQueryClient();
+  const liveConnected = useLiveUpdates(entity, project, (u) => {
+    if ((u.kind === 'run' && u.run === run) || u.kind === 'hello') void qc.invalidateQueries({ queryKey: ['run', entity, project, run], exact: true });
+  });
   const q = useQuery({
     queryKey: ['run', entity, project, run],
     queryFn: ({ signal }) => gql<{ project: { name: string; run: RunDetail | null } | null }>(RUN, { entity, project, run }, signal),
-    refetchInterval: (query) => (query.state.data?.project?.run?.state === 'running' ? 2000 : false),
+    // Live: refetched when the server announces a change of this run; a slow poll while the stream is down.
+    refetchInterval: (query) => (!liveConnected && query.state.data?.project?.run?.state === 'running' ? FALLBACK_REFETCH_MS : false),
   });
   const detail = q.data?.project?.run;
   const chartRuns = useMemo(() => (detail ? [{ name: detail.name, label: detail.displayName ?? detail.name, color: runColor(detail.name) }] : []),
@@ -63,58 +71,25 @@ export function RunPage({ entity, project, run }: { entity: string; project: str
           </Link>
         ))}
       </nav>
-      {tab === 'overview' && <Overview run={detail} />}
+      {tab === 'overview' && <Overview entity={entity} project={project} run={detail} />}
+      {tab === 'overview' && <RunAlerts entity={entity} project={project} run={run} live={live} />}
       {tab === 'charts' && <PanelGrid entity={entity} project={project} runs={chartRuns} refetchMs={live ? 1000 : false} />}
       {tab === 'logs' && <ConsoleLog entity={entity} project={project} run={run} live={live} />}
+      {tab === 'media' && <MediaTab runRef={{ entity, project, run }} live={live} />}
+      {tab === 'files' && <RunFiles entity={entity} project={project} run={run} />}
+      {tab === 'artifacts' && <RunArtifacts entity={entity} project={project} run={run} />}
     </main>
   );
 }
 
-function Overview({ run }: { run: RunDetail }) {
+function Overview({ entity, project, run }: { entity: string; project: string; run: RunDetail }) {
   const config = useMemo(() => unwrapConfig(parseJsonObject(run.config)), [run.config]);
   const summary = useMemo(() => parseJsonObject(run.summaryMetrics), [run.summaryMetrics]);
-  const seconds = run.createdAt && run.heartbeatAt ? (Date.parse(run.heartbeatAt) - Date.parse(run.createdAt)) / 1000 : NaN;
-  const facts: [string, ReactNode][] = [
-    ['Run ID', <code key="id">{run.name}</code>],
-    ['State', <StateBadge key="s" state={run.state} />],
-    ['Created', run.createdAt ? `${new Date(run.createdAt).toLocaleString()} (${timeAgo(run.createdAt)})` : '—'],
-    ['Duration', duration(seconds)],
-    ['User', run.user?.username ?? '—'],
-    ['Host', run.host ?? '—'],
-    ['Group', run.group ?? '—'],
-    ['Job type', run.jobType ?? '—'],
-    ['Git commit', run.commit ? <code key="c">{run.commit}</code> : '—'],
-    ['Exit code', run.exitcode ?? '—'],
-  ];
-  return (
-    <div className="overview">
-      <dl className="facts">
-        {facts.map(([k, v]) => <div key={k}><dt>{k}</dt><dd>{v}</dd></div>)}
-        <div><dt>Tags</dt><dd>{run.tags.length ? run.tags.map((t) => <span key={t} className="tag">{t}</span>) : '—'}</dd></div>
-        <div><dt>Notes</dt><dd className="notes">{run.notes || '—'}</dd></div>
-      </dl>
-      <div className="kv-tables">
-        <KeyValues title="Config" values={config} />
-        <KeyValues title="Summary" values={Object.fromEntries(Object.entries(summary).filter(([k]) => !k.startsWith('_')))} />
-      </div>
-    </div>
-  );
-}
-
-function KeyValues({ title, values }: { title: string; values: Record<string, unknown> }) {
-  const entries = Object.entries(values).sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }));
-  return (
-    <section aria-label={title} data-testid={`kv-${title.toLowerCase()}`}>
-      <h2>{title}</h2>
-      {entries.length === 0 ? <p className="muted">None.</p> : (
-        <table className="plain kv">
-          <tbody>
-            {entries.map(([k, v]) => <tr key={k}><th scope="row">{k}</th><td>{formatValue(v)}</td></tr>)}
-          </tbody>
-        </table>
-      )}
-    </section>
-  );
+  const wandbConfig = useMemo(() => {
+    const w = parseJsonObject(run.config)._wandb as { value?: unknown } | undefined;
+    return w?.value && typeof w.value === 'object' ? (w.value as Record<string, unknown>) : {};
+  }, [run.config]);
+  return <RunOverview entity={entity} project={project} run={run} config={config} summary={summary} wandbConfig={wandbConfig} />;
 }
 
 /** A JSONString field (may hold NaN/Infinity tokens) as an object; anything else as empty. */

@@ -2,6 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { apiFetch } from '../../lib/api';
 import { timeAgo } from '../../lib/format';
+import { AlertSettings } from '../alerts/AlertSettings';
 
 interface ApiKey { id: number; name: string | null; prefix: string; createdAt: string; revokedAt: string | null }
 const KEYS = ['api-keys'] as const;
@@ -79,6 +80,7 @@ export function SettingsPage() {
         </table>
         {revoke.error && <p role="alert" className="error">{revoke.error.message}</p>}
       </section>
+      <AlertSettings />
     </main>
   );
 }

@@ -1,10 +1,10 @@
 import { useEffect, useState } from 'react';
-import { FILTER_OPS, type FieldFilter, type FilterOp, type RunsQueryState } from './runs-query';
+import { FILTER_OPS, isUnary, type FieldFilter, type FilterOp, type RunsQueryState } from './runs-query';
 
 const STATES = ['running', 'finished', 'crashed', 'failed', 'killed'];
 
 /** Search, state chips and `field op value` filters. Text input is applied after a short pause. */
-export function FilterBar({ value, onChange }: { value: RunsQueryState; onChange(q: RunsQueryState): void }) {
+export function FilterBar({ value, onChange, fields = [] }: { value: RunsQueryState; onChange(q: RunsQueryState): void; fields?: string[] }) {
   const [search, setSearch] = useState(value.search);
   const [drafts, setDrafts] = useState<FieldFilter[]>(value.filters);
   useEffect(() => {
@@ -32,15 +32,20 @@ export function FilterBar({ value, onChange }: { value: RunsQueryState; onChange
       <form className="field-filters" onSubmit={(e) => { e.preventDefault(); apply(); }}>
         {drafts.map((d, i) => (
           <div className="field-filter" key={i}>
-            <input aria-label="Filter field" placeholder="config.lr, summary_metrics.loss, tags, group…" value={d.field}
+            <input aria-label="Filter field" list="filter-fields" placeholder="config.lr, summary_metrics.loss, tags, group…" value={d.field}
               onChange={(e) => setDraft(i, { field: e.target.value })} />
             <select aria-label="Operator" value={d.op} onChange={(e) => setDraft(i, { op: e.target.value as FilterOp })}>
               {FILTER_OPS.map((op) => <option key={op} value={op}>{op}</option>)}
             </select>
-            <input aria-label="Filter value" placeholder="value" value={d.value} onChange={(e) => setDraft(i, { value: e.target.value })} />
+            {!isUnary(d.op) && (
+              <input aria-label="Filter value" placeholder={d.op === 'in' || d.op === 'not in' ? 'a, b, c' : 'value'} value={d.value}
+                onChange={(e) => setDraft(i, { value: e.target.value })} />
+            )}
             <button type="button" aria-label="Remove filter" onClick={() => { const next = drafts.filter((_, j) => j !== i); setDrafts(next); apply(next); }}>✕</button>
           </div>
         ))}
+        {/* Suggestions: the browser's own list (keyboard-friendly); long key lists are cut to keep typing fast. */}
+        <datalist id="filter-fields">{fields.slice(0, 2000).map((f) => <option key={f} value={f} />)}</datalist>
         <div className="filter-actions">
           <button type="button" onClick={() => setDrafts([...drafts, { field: '', op: '=', value: '' }])}>+ Filter</button>
           {drafts.length > 0 && <button type="submit">Apply filters</button>}

@@ -1,15 +1,22 @@
-import { keepPreviousData, useInfiniteQuery, useQuery } from '@tanstack/react-query';
-import { useCallback, useMemo, useState } from 'react';
+import { keepPreviousData, useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { chartGroupsOf } from '../../charts/groups';
+import { FALLBACK_REFETCH_MS, throttle, useLiveUpdates } from '../../lib/live';
 import { apiFetch, gql } from '../../lib/api';
 import { assignColors, runColor } from '../../lib/colors';
 import type { ChartRun } from '../../charts/series';
 import { ErrorNote, NotFound } from '../common/NotFound';
+import { Link, navigate, pathOf } from '../../app/router';
 import { PanelGrid } from './PanelGrid';
 import { FilterBar } from './FilterBar';
-import { availableColumns, ColumnPicker, RunsTable, type RunRow } from './RunsTable';
-import { emptyRunsQuery, toMongoFilter, toOrder, type RunsQueryState } from './runs-query';
+import { availableColumns, RunsTable, type RunRow, type TableItem } from './RunsTable';
+import { ColumnPicker, columnLabel } from './ColumnPicker';
+import { useGroupedRuns } from './grouping';
+import { layoutEdits, useWorkspaceLayout } from './layout';
+import { emptyRunsQuery, filterFields, toMongoFilter, toOrder, type RunsQueryState } from './runs-query';
 
-const PAGE = 100;
+/** Rows per page: a fast scroll through thousands of runs should rarely wait for the next one. */
+const PAGE = 200;
 /** Charts draw the first this many shown runs of the table, as W&B does by default. */
 export const MAX_CHART_RUNS = 10;
 export const LIVE_POLL_MS = 1000;
@@ -25,10 +32,26 @@ export function Workspace({ entity, project }: { entity: string; project: string
   });
   const [query, setQuery] = useState<RunsQueryState>(emptyRunsQuery);
   const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
-  const [chosenColumns, setChosenColumns] = useState<string[] | null>(null);
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  const [groupBy, setGroupBy] = useState<string | null>(null);
+  const saved = useWorkspaceLayout(entity, project, !!meta.data?.project);
+  const { layout, update: updateLayout } = saved;
+  const chosenColumns = layout.columns;
+  const setChosenColumns = useCallback((columns: string[]) => updateLayout((l) => ({ ...l, columns })), [updateLayout]);
 
   const filters = toMongoFilter(query);
   const order = toOrder(query.sort);
+  // Live: the server pushes "run R changed / was created"; the table (server-sorted and filtered) is refetched,
+  // at most once a second. Without the stream the page falls back to a slow poll.
+  const qc = useQueryClient();
+  const refreshRuns = useMemo(() => throttle(() => {
+    void qc.invalidateQueries({ queryKey: ['runs', entity, project] });
+    void qc.invalidateQueries({ queryKey: ['run-groups', entity, project] });
+  }, LIVE_POLL_MS), [qc, entity, project]);
+  useEffect(() => () => refreshRuns.cancel(), [refreshRuns]);
+  const liveConnected = useLiveUpdates(entity, project, (u) => {
+    if (u.kind === 'run' || u.kind === 'hello') refreshRuns.call();
+  }, !!meta.data?.project);
   const runs = useInfiniteQuery({
     queryKey: ['runs', entity, project, filters, order],
     enabled: !!meta.data?.project,
@@ -41,13 +64,12 @@ export function Workspace({ entity, project }: { entity: string; project: string
       return loaded < last.total && last.runs.length > 0 ? loaded : undefined;
     },
     placeholderData: keepPreviousData,
-    // Live, first step: poll every second while a shown run is running, and now and then otherwise so that new
-    // runs appear (server push with deltas is the target).
-    refetchInterval: (q) => (q.state.data?.pages.some((p) => p.runs.some((r) => r.state === 'running')) ? LIVE_POLL_MS : IDLE_POLL_MS),
+    refetchInterval: liveConnected ? false : FALLBACK_REFETCH_MS,
   });
   const rows = useMemo(() => runs.data?.pages.flatMap((p) => p.runs) ?? [], [runs.data]);
   const total = runs.data?.pages[0]?.total ?? 0;
   const columnsAvailable = useMemo(() => availableColumns(rows), [rows]);
+  const filterFieldList = useMemo(() => filterFields(columnsAvailable), [columnsAvailable]);
   const extraColumns = useMemo(() => chosenColumns ?? [
     ...columnsAvailable.config.slice(0, 4).map((k) => `config:${k}`),
     ...columnsAvailable.summary.slice(0, 4).map((k) => `summary:${k}`),
@@ -58,12 +80,25 @@ export function Workspace({ entity, project }: { entity: string; project: string
     if (!next.delete(name)) next.add(name);
     return next;
   }), []);
-  const chartRuns = useChartRuns(rows, hidden);
+  const toggleSelected = useCallback((name: string) => setSelected((h) => {
+    const next = new Set(h);
+    if (!next.delete(name)) next.add(name);
+    return next;
+  }), []);
+  const anyRowRunning = rows.some((r) => r.state === 'running');
+  const grouped = useGroupedRuns(entity, project, groupBy, filters, order, liveConnected ? false : anyRowRunning ? FALLBACK_REFETCH_MS : IDLE_POLL_MS);
+  // Grouped: the charts draw each expanded group as its runs' mean with a min/max band.
+  const chartGroups = useMemo(() => (groupBy ? chartGroupsOf(grouped.items, hidden) : null), [groupBy, grouped.items, hidden]);
+  const items = useMemo<TableItem[]>(() => (groupBy ? grouped.items : rows.map((row) => ({ kind: 'run', row, depth: 0 }))), [groupBy, grouped.items, rows]);
+  // Grouped: the charts draw the runs of the expanded groups.
+  const chartSource = useMemo(() => (groupBy ? items.flatMap((i) => (i.kind === 'run' ? [i.row] : [])) : rows), [groupBy, items, rows]);
+  const chartRuns = useChartRuns(chartSource, hidden, layout.runColors);
   const colorOf = useMemo(() => {
     const charted = new Map(chartRuns.map((r) => [r.name, r.color]));
-    return (name: string) => charted.get(name) ?? runColor(name);
-  }, [chartRuns]);
-  const anyRunning = chartRuns.some((r) => rows.find((row) => row.name === r.name)?.state === 'running');
+    return (name: string) => charted.get(name) ?? layout.runColors[name] ?? runColor(name);
+  }, [chartRuns, layout.runColors]);
+  const setColor = useCallback((run: string, color: string | null) => updateLayout((l) => layoutEdits.setRunColor(l, run, color)), [updateLayout]);
+  const anyRunning = chartRuns.some((r) => chartSource.find((row) => row.name === r.name)?.state === 'running');
   const needMore = useCallback(() => {
     if (runs.hasNextPage && !runs.isFetchingNextPage) void runs.fetchNextPage();
   }, [runs]);
@@ -75,33 +110,60 @@ export function Workspace({ entity, project }: { entity: string; project: string
       <header className="page-head">
         <h1><span className="muted">{entity} /</span> {project}</h1>
         <span className="muted" data-testid="runs-total">{total} runs{runs.isFetching ? ' · updating…' : ''}</span>
+        <nav className="project-nav" aria-label="Project">
+          <Link to={pathOf(entity, project, 'artifacts')}>Artifacts</Link>
+          <Link to={pathOf(entity, project, 'reports')}>Reports</Link>
+          <Link to={pathOf(entity, project, 'media')}>Media</Link>
+          <Link to={pathOf(entity, project, 'storage')}>Storage</Link>
+        </nav>
       </header>
       <div className="workspace-body">
         <section className="runs-pane" aria-label="Runs">
-          <FilterBar value={query} onChange={setQuery} />
+          <FilterBar value={query} onChange={setQuery} fields={filterFieldList} />
           <div className="runs-pane-tools">
+            <label className="group-by">Group by
+              <select value={groupBy ?? ''} onChange={(e) => setGroupBy(e.target.value || null)} aria-label="Group runs by">
+                <option value="">(none)</option>
+                <option value="group">Group</option>
+                <option value="jobType">Job type</option>
+                <option value="state">State</option>
+                {columnsAvailable.config.map((k) => <option key={k} value={`config.${k}`}>{columnLabel(`config:${k}`)}</option>)}
+              </select>
+            </label>
+            <button type="button" disabled={selected.size < 2} title="Select runs with their checkboxes (or x on a focused row)"
+              onClick={() => navigate(`${pathOf(entity, project, 'compare')}?runs=${[...selected].map(encodeURIComponent).join(',')}`)}>
+              Compare {selected.size > 0 ? `(${selected.size})` : ''}
+            </button>
+            {selected.size > 0 && <button type="button" className="link" onClick={() => setSelected(new Set())}>Clear selection</button>}
             <ColumnPicker available={columnsAvailable} chosen={extraColumns} onChange={setChosenColumns} />
           </div>
           {runs.error && <ErrorNote error={runs.error} />}
-          <RunsTable entity={entity} project={project} rows={rows} total={total} loading={runs.isFetching}
+          {groupBy && grouped.error && <ErrorNote error={grouped.error} />}
+          <RunsTable entity={entity} project={project} items={items} total={total} loading={groupBy ? grouped.loading : runs.isFetching}
             onNeedMore={needMore} sort={query.sort} onSort={(sort) => setQuery((q) => ({ ...q, sort }))}
-            extraColumns={extraColumns} colorOf={colorOf} hidden={hidden} onToggleHidden={toggleHidden} />
+            extraColumns={extraColumns} colorOf={colorOf} onColor={setColor} hidden={hidden} onToggleHidden={toggleHidden}
+            selected={selected} onToggleSelected={toggleSelected} onToggleGroup={grouped.toggle} onMoreInGroup={grouped.more} />
         </section>
         <section className="charts-pane" aria-label="Charts">
-          <PanelGrid entity={entity} project={project} runs={chartRuns} refetchMs={anyRunning ? LIVE_POLL_MS : false} />
+          <PanelGrid entity={entity} project={project} runs={chartRuns} refetchMs={anyRunning ? LIVE_POLL_MS : false} groups={chartGroups}
+            layout={saved.ready ? layout : undefined} onLayout={updateLayout} />
+          <span className="sr-only" data-testid="layout-saved">{saved.saved ? 'saved' : 'saving'}</span>
         </section>
       </div>
     </main>
   );
 }
 
-/** The runs charts draw, memoised on their identity so panels only refetch when the set really changes. */
-function useChartRuns(rows: RunRow[], hidden: ReadonlySet<string>): ChartRun[] {
+/**
+ * The runs charts draw, memoised on their identity so panels only refetch when the set really changes. Colours
+ * picked by hand win over the automatic ones.
+ */
+function useChartRuns(rows: RunRow[], hidden: ReadonlySet<string>, picks: Record<string, string> = {}): ChartRun[] {
   const picked = rows.filter((r) => !hidden.has(r.name)).slice(0, MAX_CHART_RUNS);
-  const key = picked.map((r) => `${r.name}\u0000${r.displayName ?? ''}`).join('\u0001');
+  const key = picked.map((r) => `${r.name}\u0000${r.displayName ?? ''}\u0000${picks[r.name] ?? ''}`).join('\u0001');
   return useMemo(() => {
     const colors = assignColors(picked.map((r) => r.name));
-    return picked.map((r) => ({ name: r.name, label: r.displayName ?? r.name, color: colors.get(r.name)! }));
+    return picked.map((r) => ({ name: r.name, label: r.displayName ?? r.name, color: picks[r.name] ?? colors.get(r.name)! }));
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key]);
 }

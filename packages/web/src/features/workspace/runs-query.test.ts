@@ -54,4 +54,15 @@ describe('runs table query', () => {
     expect(serverField('name')).toBe('display_name');
     expect(serverField('tags')).toBeNull();
   });
+
+  it('turns in / not in lists and exists / missing into $in, $nin and $exists', () => {
+    const f = toMongoFilter({ ...emptyRunsQuery(), filters: [
+      { field: 'state', op: 'in', value: 'running, crashed' }, { field: 'config.bs', op: 'not in', value: '32,64' },
+      { field: 'summary_metrics.acc', op: 'exists', value: '' }, { field: 'group', op: 'missing', value: 'ignored' },
+    ] });
+    expect(f).toEqual({ $and: [
+      { state: { $in: ['running', 'crashed'] } }, { 'config.bs': { $nin: [32, 64] } },
+      { 'summary_metrics.acc': { $exists: true } }, { group: { $exists: false } },
+    ] });
+  });
 });

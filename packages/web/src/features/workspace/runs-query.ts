@@ -3,7 +3,7 @@
  * POST /api/v1/runs and the W&B public API take them). Pure: tested in runs-query.test.ts.
  */
 
-export const FILTER_OPS = ['=', '≠', '>', '≥', '<', '≤', 'matches'] as const;
+export const FILTER_OPS = ['=', '≠', '>', '≥', '<', '≤', 'matches', 'in', 'not in', 'exists', 'missing'] as const;
 export type FilterOp = (typeof FILTER_OPS)[number];
 
 /** `field` is a server field name: state, tags, group, jobType, config.<key>, summary_metrics.<key>, … */
@@ -19,7 +19,7 @@ export interface RunsQueryState {
 
 export const emptyRunsQuery = (): RunsQueryState => ({ search: '', states: [], filters: [], sort: null });
 
-const MONGO_OP: Record<Exclude<FilterOp, '=' | 'matches'>, string> = { '≠': '$ne', '>': '$gt', '≥': '$gte', '<': '$lt', '≤': '$lte' };
+const MONGO_OP: Record<Exclude<FilterOp, '=' | 'matches' | 'in' | 'not in' | 'exists' | 'missing'>, string> = { '≠': '$ne', '>': '$gt', '≥': '$gte', '<': '$lt', '≤': '$lte' };
 
 /** A typed value from what was typed: numbers and booleans compare as such, anything else as text. */
 export function parseValue(text: string): string | number | boolean | null {
@@ -45,6 +45,10 @@ export function toMongoFilter(q: RunsQueryState): Record<string, unknown> | unde
     if (!f.field.trim()) continue;
     const field = f.field.trim();
     if (f.op === 'matches') parts.push({ [field]: { $regex: f.value, $options: 'i' } });
+    else if (f.op === 'in' || f.op === 'not in') {
+      const values = f.value.split(',').map((v) => v.trim()).filter((v) => v !== '').map(parseValue);
+      parts.push({ [field]: { [f.op === 'in' ? '$in' : '$nin']: values } });
+    } else if (f.op === 'exists' || f.op === 'missing') parts.push({ [field]: { $exists: f.op === 'exists' } });
     else if (f.op === '=') parts.push({ [field]: parseValue(f.value) });
     else parts.push({ [field]: { [MONGO_OP[f.op]]: parseValue(f.value) } });
   }
@@ -63,3 +67,14 @@ export function serverField(columnId: string): string | null {
   };
   return plain[columnId] ?? null;
 }
+
+/** Fields every project has, offered first when typing a filter field. */
+export const BASE_FILTER_FIELDS = ['state', 'tags', 'group', 'jobType', 'username', 'display_name', 'host', 'createdAt'];
+
+/** Filter field suggestions: the base fields, then every config and summary key seen. */
+export const filterFields = (available: { config: string[]; summary: string[] }) => [
+  ...BASE_FILTER_FIELDS, ...available.config.map((k) => `config.${k}`), ...available.summary.map((k) => `summary_metrics.${k}`),
+];
+
+/** Operators that take no value. */
+export const isUnary = (op: FilterOp) => op === 'exists' || op === 'missing';

@@ -1,0 +1,138 @@
+// Benchmark (c) of the web UI issue, in real headless Chromium (playwright-core + Debian chromium): a runs table
+// of RUNS runs. (1) Sort by a summary column: click on the header → the table's first row is the run the server
+// says is first (server-side sort of all RUNS runs, one page fetched, rows re-rendered). (2) Scrolling: the table
+// scrolled by SCROLL_PX every animation frame for SCROLL_MS (pages load as it goes); frame times and long tasks.
+// Usage: npm run build && npm run build -w @cairn/web && node bench/ui-runs-table.mjs [--runs 10000] [--repeat 5]
+// Starts its own Cairn (SQLite) on a free port; populates through upsertBucket (the SDK's run mutation), 16 at a time.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const arg = (name, dflt) => (process.argv.includes(`--${name}`) ? process.argv[process.argv.indexOf(`--${name}`) + 1] : dflt);
+const RUNS = Number(arg('runs', 10_000));
+const REPEAT = Number(arg('repeat', 5));
+const SCROLL_MS = Number(arg('scroll-ms', 4000));
+const SCROLL_PX = Number(arg('scroll-px', 120));
+const KEY = 'local-' + 't'.repeat(40);
+const PASSWORD = 'benchmark password 123';
+const PROJECT = 'table-bench';
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-table-bench-'));
+const CAIRN = 'packages/server/bin/cairn.js';
+
+const freePort = () => new Promise((resolve) => {
+  const s = net.createServer().listen(0, () => { const { port } = s.address(); s.close(() => resolve(port)); });
+});
+const port = await freePort();
+const url = `http://127.0.0.1:${port}`;
+const server = spawn('node', [CAIRN, 'serve', '--port', String(port), '--data-dir', dir],
+  { env: { ...process.env, CAIRN_ADMIN_KEY: KEY, CAIRN_LOG_LEVEL: 'warn' }, stdio: 'ignore' });
+process.on('exit', () => { server.kill('SIGTERM'); fs.rmSync(dir, { recursive: true, force: true }); });
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(1));
+for (let i = 0; ; i++) {
+  try { if ((await fetch(`${url}/ready`)).ok) break; } catch { /* not yet */ }
+  if (i > 300) throw new Error('server did not start');
+  await new Promise((r) => setTimeout(r, 100));
+}
+const pw = spawnSync('node', [CAIRN, 'users', 'set-password', 'admin', '--data-dir', dir], { input: PASSWORD, env: { ...process.env, CAIRN_LOG_LEVEL: 'warn' } });
+if (pw.status !== 0) throw new Error(`set-password failed: ${pw.stderr}`);
+
+const headers = { authorization: `Basic ${Buffer.from(`api:${KEY}`).toString('base64')}`, 'content-type': 'application/json' };
+const UPSERT = 'mutation($i: UpsertBucketInput!) { upsertBucket(input: $i) { bucket { name } } }';
+// A deterministic spread of values: the sort has real work and a known winner.
+const accOf = (r) => ((r * 7919) % RUNS) / RUNS;
+async function createRun(r) {
+  const input = {
+    modelName: PROJECT, name: `run${r}`, groupName: `g${r % 20}`, jobType: r % 3 ? 'train' : 'eval',
+    config: JSON.stringify({ lr: { value: 10 ** -(1 + (r % 4)) }, batch: { value: 2 ** (4 + (r % 5)) }, seed: { value: r } }),
+    summaryMetrics: JSON.stringify({ acc: accOf(r), loss: 1 - accOf(r) }),
+  };
+  const res = await fetch(`${url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query: UPSERT, variables: { i: input } }) });
+  const body = await res.json();
+  if (!res.ok || body.errors) throw new Error(JSON.stringify(body));
+}
+const t0 = performance.now();
+let next = 0;
+await Promise.all(Array.from({ length: 16 }, async () => { while (next < RUNS) await createRun(next++); }));
+console.log(`populated ${RUNS} runs in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
+const fmt = (xs) => `median ${median(xs).toFixed(0)} ms, min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)} (n=${xs.length})`;
+
+const browser = await chromium.launch({
+  executablePath: process.env.CAIRN_E2E_CHROMIUM ?? '/usr/bin/chromium', headless: true,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+const page = await context.newPage();
+await page.goto(url);
+await page.getByLabel('Username').fill('admin');
+await page.getByLabel('Password').fill(PASSWORD);
+await page.getByRole('button', { name: 'Sign in' }).click();
+await page.getByTestId('whoami').waitFor();
+
+const navStart = performance.now();
+await page.goto(`${url}/admin/${PROJECT}`);
+await page.waitForFunction((n) => document.querySelector('[data-testid="runs-total"]')?.textContent?.startsWith(`${n} runs`), RUNS);
+await page.locator('.runs-table [data-run]').first().waitFor();
+console.log(`workspace with ${RUNS} runs: first rows shown ${(performance.now() - navStart).toFixed(0)} ms after navigation`);
+
+// The summary columns sit right of the pinned ones: scroll them into view (columns are virtualised).
+await page.locator('.runs-table-scroll').evaluate((el) => { el.scrollLeft = el.scrollWidth; });
+const sortButton = page.getByRole('button', { name: 'Sort by summary: acc' });
+await sortButton.waitFor();
+const best = `run${Array.from({ length: RUNS }, (_, r) => r).reduce((a, b) => (accOf(b) > accOf(a) ? b : a))}`;
+const worst = `run${Array.from({ length: RUNS }, (_, r) => r).reduce((a, b) => (accOf(b) < accOf(a) ? b : a))}`;
+const firstRow = () => document.querySelector('.runs-table [data-run]')?.getAttribute('data-run');
+const sortTimes = [];
+// Clicks cycle: descending (best first) → ascending (worst first) → unsorted; time the two sorted states.
+for (let i = 0; i < REPEAT; i++) {
+  for (const want of [best, worst]) {
+    const start = await page.evaluate(() => performance.now());
+    await sortButton.click();
+    const end = await page.waitForFunction(([name, fn]) => (new Function(`return (${fn})()`)() === name ? performance.now() : false),
+      [want, firstRow.toString()], { polling: 'raf' });
+    sortTimes.push((await end.jsonValue()) - start);
+  }
+  await sortButton.click(); // back to unsorted
+  await page.waitForFunction((names) => !names.includes(document.querySelector('.runs-table [data-run]')?.getAttribute('data-run')), [best, worst]);
+}
+console.log(`(c) sort ${RUNS} runs by a summary column (click → first row is the right run): ${fmt(sortTimes)}`);
+
+// Reference: frame times of this browser on this machine with nothing moving (headless, software rendering).
+const idle = await page.evaluate(() => new Promise((resolve) => {
+  const frames = [];
+  let last = performance.now();
+  const step = (now) => { frames.push(now - last); last = now; if (frames.length < 60) requestAnimationFrame(step); else resolve(frames.slice(1)); };
+  requestAnimationFrame(step);
+}));
+console.log(`idle frames (reference): median ${median(idle).toFixed(1)} ms, p95 ${pct(idle, 0.95).toFixed(1)} ms`);
+
+// Scrolling: SCROLL_PX per frame, like a fast wheel/drag, while pages of rows load behind it.
+const scroll = await page.locator('.runs-table-scroll').evaluate(async (el, [ms, px]) => {
+  const longTasks = [];
+  const obs = new PerformanceObserver((list) => { for (const e of list.getEntries()) longTasks.push(e.duration); });
+  try { obs.observe({ type: 'long-animation-frame', buffered: false }); } catch { obs.observe({ type: 'longtask', buffered: false }); }
+  el.scrollLeft = 0;
+  const frames = [];
+  await new Promise((resolve) => {
+    const start = performance.now();
+    let last = start;
+    const step = (now) => {
+      frames.push(now - last);
+      last = now;
+      el.scrollTop += px;
+      if (now - start < ms) requestAnimationFrame(step); else resolve();
+    };
+    requestAnimationFrame(step);
+  });
+  obs.disconnect();
+  return { frames, longTasks, rowsLoaded: el.querySelectorAll('[data-run]').length, scrollTop: el.scrollTop };
+}, [SCROLL_MS, SCROLL_PX]);
+const frames = scroll.frames.slice(1);
+console.log(`(c) scroll ${SCROLL_MS} ms at ${SCROLL_PX} px/frame: ${frames.length} frames, median ${median(frames).toFixed(1)} ms, p95 ${pct(frames, 0.95).toFixed(1)} ms, max ${Math.max(...frames).toFixed(1)} ms; frames over 50 ms: ${frames.filter((f) => f > 50).length}; long animation frames: ${scroll.longTasks.length}${scroll.longTasks.length ? ` (max ${Math.max(...scroll.longTasks).toFixed(0)} ms)` : ''}; scrolled to ${Math.round(scroll.scrollTop / 32)} rows`);
+console.log(`rows in the DOM while scrolling: ${scroll.rowsLoaded} (virtualised)`);
+await browser.close();

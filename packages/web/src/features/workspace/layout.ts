@@ -1,0 +1,109 @@
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { apiFetch } from '../../lib/api';
+import { matchesSearch, type Section } from './sections';
+
+/** What a user arranged on a project's workspace (server: core/workspace-layouts.ts). Only their changes. */
+export interface WorkspaceLayout {
+  version: 1;
+  panels: {
+    /** Metrics added as panels by hand (shown first, in the "Added" section). */
+    added: string[];
+    /** Panels removed (auto or added). */
+    removed: string[];
+    /** Panel width in grid columns (1–3); absent: 1. */
+    sizes: Record<string, number>;
+  };
+  /** Colours picked by hand, by run name. */
+  runColors: Record<string, string>;
+  /** Runs-table extra columns; null: the automatic choice. */
+  columns: string[] | null;
+}
+
+export const emptyLayout = (): WorkspaceLayout => ({ version: 1, panels: { added: [], removed: [], sizes: {} }, runColors: {}, columns: null });
+
+/** Pure layout edits (tested in layout.test.ts). */
+export const layoutEdits = {
+  addPanel: (l: WorkspaceLayout, key: string): WorkspaceLayout => ({
+    ...l, panels: { ...l.panels, added: l.panels.added.includes(key) ? l.panels.added : [...l.panels.added, key], removed: l.panels.removed.filter((k) => k !== key) },
+  }),
+  removePanel: (l: WorkspaceLayout, key: string): WorkspaceLayout => ({
+    ...l, panels: { ...l.panels, added: l.panels.added.filter((k) => k !== key), removed: l.panels.removed.includes(key) ? l.panels.removed : [...l.panels.removed, key] },
+  }),
+  /** Widths cycle 1 → 2 → 3 → 1. */
+  resizePanel: (l: WorkspaceLayout, key: string): WorkspaceLayout => {
+    const next = ((l.panels.sizes[key] ?? 1) % 3) + 1;
+    const sizes = { ...l.panels.sizes };
+    if (next === 1) delete sizes[key];
+    else sizes[key] = next;
+    return { ...l, panels: { ...l.panels, sizes } };
+  },
+  setRunColor: (l: WorkspaceLayout, run: string, color: string | null): WorkspaceLayout => {
+    const runColors = { ...l.runColors };
+    if (color) runColors[run] = color;
+    else delete runColors[run];
+    return { ...l, runColors };
+  },
+};
+
+const SAVE_DELAY_MS = 400;
+
+/**
+ * The workspace layout: loaded from the server, edited locally at once, saved (PUT) shortly after the last edit.
+ * `saved` says whether the server has the current state (for the e2e test and a "saving…" hint).
+ */
+export function useWorkspaceLayout(entity: string, project: string, enabled: boolean) {
+  const path = `/api/v1/projects/${encodeURIComponent(entity)}/${encodeURIComponent(project)}/layout`;
+  const client = useQueryClient();
+  const loaded = useQuery({
+    queryKey: ['layout', entity, project], enabled,
+    queryFn: ({ signal }) => apiFetch<{ layout: WorkspaceLayout | null }>(path, { signal }),
+    staleTime: Infinity,
+  });
+  const [local, setLocal] = useState<WorkspaceLayout | null>(null);
+  const [pending, setPending] = useState(false);
+  const [error, setError] = useState<Error | null>(null);
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const layout = local ?? loaded.data?.layout ?? emptyLayout();
+  const latest = useRef(layout);
+  latest.current = layout;
+
+  const save = useCallback(async (l: WorkspaceLayout) => {
+    try {
+      await apiFetch(path, { method: 'PUT', body: l });
+      client.setQueryData(['layout', entity, project], { layout: l });
+      setError(null);
+    } catch (e) {
+      setError(e as Error);
+    } finally {
+      setPending(false);
+    }
+  }, [path, client, entity, project]);
+
+  const update = useCallback((edit: (l: WorkspaceLayout) => WorkspaceLayout) => {
+    const next = edit(latest.current);
+    latest.current = next;
+    setLocal(next);
+    setPending(true);
+    if (timer.current) clearTimeout(timer.current);
+    timer.current = setTimeout(() => void save(next), SAVE_DELAY_MS);
+  }, [save]);
+
+  useEffect(() => () => {
+    if (timer.current) clearTimeout(timer.current);
+  }, []);
+
+  return { layout, update, ready: !enabled || !loaded.isPending, saved: !pending && !error, error };
+}
+
+/** Panels added by hand come first, in this section. */
+export const ADDED_SECTION = 'Added';
+
+/** Sections after the user's changes: added metrics first, removed panels left out. Pure. */
+export function arrangeSections(auto: Section[], layout: WorkspaceLayout | undefined, search: string): Section[] {
+  if (!layout) return auto;
+  const removed = new Set(layout.panels.removed);
+  const added = layout.panels.added.filter((k) => !removed.has(k) && matchesSearch(k, search));
+  const rest = auto.map((s) => ({ ...s, keys: s.keys.filter((k) => !removed.has(k)) })).filter((s) => s.keys.length > 0);
+  return added.length > 0 ? [{ name: ADDED_SECTION, keys: added }, ...rest] : rest;
+}
