@@ -19,6 +19,13 @@ import pytest
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Wrapper scripts (with-s3.sh, with-postgres.sh, ...) run pytest as a background job, and a non-interactive shell
+# starts background jobs with SIGINT ignored; an ignored signal stays ignored across exec, so every SDK script
+# would inherit it and Python would install no KeyboardInterrupt handler — the SDK stops a run (stopRun) by
+# interrupting the main thread, which then does nothing. A handled signal is reset to the default on exec.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 CAIRN_BIN = ROOT / "packages" / "server" / "bin" / "cairn.js"
 ADMIN_KEY = "local-" + "e2e0" * 10
 
@@ -201,7 +208,7 @@ class CairnServer:
             name = "cairn_e2e_" + uuid.uuid4().hex[:12]
             subprocess.run(["psql", admin_url, "-q", "-c", f"CREATE DATABASE {name}"], check=True, capture_output=True)
             self.database_url = admin_url.rsplit("/", 1)[0] + "/" + name
-        env = {**os.environ, "CAIRN_ADMIN_KEY": ADMIN_KEY, "CAIRN_LOG_LEVEL": "warn", **self.storage_env(), **self.env}
+        env = {**os.environ, "CAIRN_ADMIN_KEY": ADMIN_KEY, "CAIRN_LOG_LEVEL": os.environ.get("CAIRN_E2E_LOG_LEVEL", "warn"), **self.storage_env(), **self.env}
         self.log_path = self.data_dir.parent / f"server-{self.port}.log"
         if SCALEOUT:
             try:
