@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { signedInPage, fmtMs } from './browser.mjs';
 import { encodeGqlId } from '../packages/shared/dist/index.js';
 import { KyselyArtifactStore } from '../packages/server/dist/store/artifact-store.js';
 import { KyselyMetaStore } from '../packages/server/dist/store/meta-store.js';
@@ -113,8 +113,7 @@ await Promise.all(Array.from({ length: 16 }, async () => {
 }));
 console.log(`${NODES - 1} runs using one version in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const fmt = (xs) => `median ${median(xs).toFixed(0)} ms, min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)} (n=${xs.length})`;
+const fmt = fmtMs;
 
 // The registry search bar's query (features/registry/queries.ts SEARCH + search.ts filters), timed from Node.
 const SEARCH = `query($org: String!, $registries: JSONString, $collections: JSONString, $versions: JSONString) {
@@ -144,17 +143,7 @@ for (const term of ['production', 'golden', 'coll-42', 'v7', 'nothing-matches'])
   console.log(`search "${term}" over ${VERSIONS} versions (GraphQL, server): ${fmt(times)}; ${found}`);
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.CAIRN_E2E_CHROMIUM ?? '/usr/bin/chromium', headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
-const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-const page = await context.newPage();
-await page.goto(url);
-await page.getByLabel('Username').fill('admin');
-await page.getByLabel('Password').fill(PASSWORD);
-await page.getByRole('button', { name: 'Sign in' }).click();
-await page.getByTestId('whoami').waitFor();
+const { browser, context, page } = await signedInPage(url, 'admin', PASSWORD);
 
 // Browser: type a term, submit, until the version results are drawn.
 await page.goto(`${url}/registry/${ORG}`);

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { signedInPage, fmtMs } from './browser.mjs';
 
 const arg = (name, dflt) => (process.argv.includes(`--${name}`) ? process.argv[process.argv.indexOf(`--${name}`) + 1] : dflt);
 const RUNS = Number(arg('runs', 100));
@@ -63,20 +63,9 @@ const rowAt = (step, r) => {
   return row;
 };
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const fmt = (xs) => `median ${median(xs).toFixed(0)} ms, min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)} (n=${xs.length})`;
+const fmt = fmtMs;
 
-const browser = await chromium.launch({
-  executablePath: process.env.CAIRN_E2E_CHROMIUM ?? '/usr/bin/chromium', headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
-const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-const page = await context.newPage();
-await page.goto(url);
-await page.getByLabel('Username').fill('admin');
-await page.getByLabel('Password').fill(PASSWORD);
-await page.getByRole('button', { name: 'Sign in' }).click();
-await page.getByTestId('whoami').waitFor();
+const { browser, context, page } = await signedInPage(url, 'admin', PASSWORD);
 
 /** In the page: every panel in the viewport has its chart drawn and satisfies `extra(panelEl)`. */
 const allVisibleDrawn = (extraSrc) => page.waitForFunction((src) => {

@@ -133,3 +133,12 @@ export async function signIn(page: Page, url: string, username: string, password
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByTestId('whoami').waitFor();
 }
+
+/** A fresh browser profile (no cookies) and page; uncaught page errors are collected in `pageErrors`. */
+export async function watchedPage(browser: Browser, viewport = { width: 1440, height: 900 }) {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(String(e)));
+  return { context, page, pageErrors };
+}

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_PASSWORD, cairnCli, launchChromium, runSdk, screenshot, signIn, startCairn, startSdk, type Cairn } from './harness.js';
+import { ADMIN_PASSWORD, cairnCli, launchChromium, runSdk, screenshot, signIn, startCairn, startSdk, watchedPage, type Cairn } from './harness.js';
 
 const PROJECT = 'live-charts';
 const SCRIPT = path.join(import.meta.dirname, 'live_charts.py');
@@ -31,10 +31,7 @@ afterAll(async () => {
 });
 
 async function freshPage() {
-  context = await browser.newContext({ viewport: { width: 1440, height: 1000 } });
-  page = await context.newPage();
-  pageErrors = [];
-  page.on('pageerror', (e) => pageErrors.push(String(e)));
+  ({ context, page, pageErrors } = await watchedPage(browser, { width: 1440, height: 1000 }));
   return page;
 }
 afterEach(async () => {

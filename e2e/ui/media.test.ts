@@ -6,7 +6,7 @@
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_PASSWORD, cairnCli, launchChromium, runSdk, screenshot, signIn, startCairn, type Cairn } from './harness.js';
+import { ADMIN_PASSWORD, cairnCli, launchChromium, runSdk, screenshot, signIn, startCairn, watchedPage, type Cairn } from './harness.js';
 
 const PROJECT = 'ui-media';
 let cairn: Cairn;
@@ -29,10 +29,7 @@ afterAll(async () => {
 });
 
 async function openMedia() {
-  context = await browser.newContext({ viewport: { width: 1440, height: 1000 } });
-  page = await context.newPage();
-  pageErrors = [];
-  page.on('pageerror', (e) => pageErrors.push(String(e)));
+  ({ context, page, pageErrors } = await watchedPage(browser, { width: 1440, height: 1000 }));
   await signIn(page, `${cairn.url}/admin/${PROJECT}/runs/${runId}?tab=media`, 'admin', ADMIN_PASSWORD);
   return page;
 }

@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_KEY, ADMIN_PASSWORD, cairnCli, launchChromium, screenshot, signIn, startCairn, type Cairn } from './harness.js';
+import { ADMIN_KEY, ADMIN_PASSWORD, cairnCli, launchChromium, screenshot, signIn, startCairn, watchedPage, type Cairn } from './harness.js';
 
 const CAROL_PASSWORD = 'carol keeps a long passphrase';
 /** Failed sign-ins per username before throttling: small, so the test needs few slow scrypt checks. */
@@ -77,10 +77,7 @@ afterAll(async () => {
 });
 
 async function freshPage() {
-  context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  page = await context.newPage();
-  pageErrors = [];
-  page.on('pageerror', (e) => pageErrors.push(String(e)));
+  ({ context, page, pageErrors } = await watchedPage(browser, { width: 1280, height: 800 }));
   return page;
 }
 afterEach(async () => {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ADMIN_KEY, ADMIN_PASSWORD, cairnCli, launchChromium, runSdk, screenshot, signIn, startCairn, startSdk, type Cairn,
+  ADMIN_KEY, ADMIN_PASSWORD, cairnCli, launchChromium, runSdk, screenshot, signIn, startCairn, startSdk, watchedPage, type Cairn,
 } from './harness.js';
 
 const PROJECT = 'ui-project';
@@ -34,10 +34,7 @@ afterAll(async () => {
 
 /** A fresh browser profile (no cookies) per test; uncaught page errors fail the test. */
 async function freshPage() {
-  context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-  page = await context.newPage();
-  pageErrors = [];
-  page.on('pageerror', (e) => pageErrors.push(String(e)));
+  ({ context, page, pageErrors } = await watchedPage(browser, { width: 1440, height: 900 }));
   return page;
 }
 afterEach(async () => {

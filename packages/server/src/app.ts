@@ -59,6 +59,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // Before the routes, so their requests are counted and shed before bodies are read.
   if (deps.limits) registerLimits(app, deps.limits);
+  if (deps.metricsToken) registerPrometheusRoute(app, deps.services, deps.metricsToken);
   registerHealthRoutes(app, deps.draining);
   registerGraphqlRoute(app, deps.services, deps.publicUrl);
   registerFileStreamRoute(app, deps.services, deps.fileStreamBodyLimit);
@@ -70,7 +71,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerArtifactUiRoutes(app, deps.services, deps.publicUrl);
   registerSessionRoutes(app, deps.services);
   registerArtifactDownloadRoutes(app, deps.services);
-  if (deps.metricsToken) registerPrometheusRoute(app, deps.services, deps.metricsToken);
   if (deps.webDir) await registerWebUi(app, deps.webDir);
   return app;
 }

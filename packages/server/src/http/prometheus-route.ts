@@ -1,9 +1,35 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Services } from '../core/services.js';
 
 const digestOf = (s: string) => createHash('sha256').update(s).digest();
+const FILE_STREAM_ROUTE = '/files/:entity/:project/:run/file_stream';
+
+/**
+ * Top-level keys of a history line, counted without parsing it again (the store already did): a `"key":` at
+ * nesting depth 1, outside strings. Nested objects (media, histograms) count as one value.
+ */
+export function topLevelKeys(line: string): number {
+  let depth = 0, keys = 0, inString = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // backslash: skip the escaped character
+      else if (c === 34) {
+        inString = false;
+        if (depth === 1) {
+          let j = i + 1;
+          while (j < line.length && (line.charCodeAt(j) === 32 || line.charCodeAt(j) === 9)) j++;
+          if (line.charCodeAt(j) === 58) keys++; // a key: the string is followed by ':'
+        }
+      }
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) depth++;
+    else if (c === 125 || c === 93) depth--;
+  }
+  return keys;
+}
 
 /** True when the Authorization header is `Bearer <token>`; compared in constant time. */
 function bearerMatches(header: string | undefined, token: string): boolean {
@@ -14,7 +40,9 @@ function bearerMatches(header: string | undefined, token: string): boolean {
 /**
  * `GET /metrics` in the Prometheus text format: artifact storage per project and per collection (logical = bytes
  * as logged, stored = each distinct content once; live versions only, so abandoned or partial uploads never
- * count) and the process's own metrics. Only registered when a token is configured (CAIRN_METRICS_TOKEN),
+ * count), HTTP requests (count and latency per route, in flight), ingested history rows, and the process's own
+ * metrics. Registered before the other routes so its hooks see every request. Only registered when a token is
+ * configured (CAIRN_METRICS_TOKEN),
  * and only answered to `Authorization: Bearer <token>`: labels name entities and projects of every tenant.
  */
 export function registerPrometheusRoute(app: FastifyInstance, services: Services, token: string) {
@@ -30,6 +58,34 @@ export function registerPrometheusRoute(app: FastifyInstance, services: Services
     collectionStored: new Gauge({ name: 'cairn_artifact_collection_stored_bytes', help: 'Bytes a collection\'s live versions occupy after content deduplication', labelNames: collectionLabels, registers: [registry] }),
     collectionVersions: new Gauge({ name: 'cairn_artifact_collection_versions', help: 'Live versions in an artifact collection', labelNames: collectionLabels, registers: [registry] }),
   };
+
+  // Requests by route pattern (not URL: bounded label values), method and status class.
+  const requestSeconds = new Histogram({
+    name: 'cairn_http_request_duration_seconds', help: 'HTTP request latency, by route pattern, method and status class',
+    labelNames: ['method', 'route', 'status'] as const, buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
+  const inFlight = new Gauge({ name: 'cairn_http_requests_in_flight', help: 'HTTP requests being served by this process', registers: [registry] });
+  const historyRows = new Counter({
+    name: 'cairn_ingest_history_rows_total', help: 'History rows accepted on file_stream (retried chunks count again)', registers: [registry],
+  });
+  const historyValues = new Counter({
+    name: 'cairn_ingest_history_values_total', help: 'Top-level values in the history rows accepted on file_stream', registers: [registry],
+  });
+  app.addHook('onRequest', async () => { inFlight.inc(); });
+  app.addHook('onResponse', async (request, reply) => {
+    inFlight.dec();
+    const route = request.routeOptions.url ?? 'unmatched';
+    const status = `${Math.floor(reply.statusCode / 100)}xx`;
+    requestSeconds.observe({ method: request.method, route, status }, reply.elapsedTime / 1000);
+    if (route === FILE_STREAM_ROUTE && reply.statusCode === 200) {
+      const lines = (request.body as { files?: Record<string, { content?: unknown }> } | undefined)?.files?.['wandb-history.jsonl']?.content;
+      if (Array.isArray(lines)) {
+        historyRows.inc(lines.length);
+        historyValues.inc(lines.reduce((n: number, line) => n + (typeof line === 'string' ? topLevelKeys(line) : 0), 0));
+      }
+    }
+  });
 
   // One refresh at a time: concurrent scrapes would otherwise interleave reset() and set().
   let queue: Promise<unknown> = Promise.resolve();
