@@ -126,7 +126,7 @@ done
 note "e2e with blobs in S3 (wandb ${S3_SDK:=0.31.0})"
 junit="$results/pytest-s3.xml"
 (cd e2e && CAIRN_E2E_BLOB_BACKEND=s3 timeout --kill-after=30 "$STAGE_TIMEOUT" bash ../scripts/with-s3.sh \
-  "$ROOT/.venv-e2e/wandb-$S3_SDK/bin/python" -m pytest -q -p no:cacheprovider --junitxml="$junit" test_s3_direct.py)
+  "$ROOT/.venv-e2e/wandb-$S3_SDK/bin/python" -m pytest -q -p no:cacheprovider --junitxml="$junit" test_s3_direct.py test_s3_references.py)
 rc=$?
 if [ -s "$junit" ]; then
   counts=$(junit_counts "$junit")

@@ -12,6 +12,7 @@ import { registerMediaRoutes } from './http/media-routes.js';
 import { registerLiveRoute } from './http/live-route.js';
 import { registerWorkspaceRoutes } from './http/workspace-routes.js';
 import { registerArtifactUiRoutes } from './http/artifact-ui-routes.js';
+import { registerAdminUiRoutes } from './http/admin-ui-routes.js';
 import { registerArtifactDownloadRoutes } from './http/artifact-download-route.js';
 import { registerPrometheusRoute } from './http/prometheus-route.js';
 import { registerWebUi } from './http/web-ui.js';
@@ -69,6 +70,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerLiveRoute(app, deps.services);
   registerWorkspaceRoutes(app, deps.services);
   registerArtifactUiRoutes(app, deps.services, deps.publicUrl);
+  registerAdminUiRoutes(app, deps.services);
   registerSessionRoutes(app, deps.services);
   registerArtifactDownloadRoutes(app, deps.services);
   if (deps.webDir) await registerWebUi(app, deps.webDir);

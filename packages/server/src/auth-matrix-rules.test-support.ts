@@ -128,6 +128,12 @@ export interface HttpCase extends CaseBase {
 }
 
 const team = 'team';
+/** Administration routes: to any signed-in non-admin they look like a page that does not exist. */
+const ADMIN_ONLY: Partial<Record<Persona, Outcome>> = {
+  outsider: 'hidden', orgViewer: 'hidden', teamViewer: 'hidden', teamMember: 'hidden', serviceAccount: 'hidden',
+  teamAdmin: 'hidden', orgAdmin: 'hidden', session: 'hidden', sessionNoCsrf: 403,
+};
+const ADMIN_ONLY_GET: Partial<Record<Persona, Outcome>> = { ...ADMIN_ONLY, sessionNoCsrf: 'hidden' };
 // ---------- GraphQL ----------
 
 const RUN_Q = 'query($e: String, $p: String, $r: String!) { project(entityName: $e, name: $p) { name run(name: $r) { id name } } }';
@@ -369,4 +375,24 @@ export const ROUTE_RULES: Record<string, HttpCase[] | 'graphql-fields'> = {
   'GET /api/v1/keys': [{ needs: 'authenticated', method: 'GET', url: '/api/v1/keys' }],
   'POST /api/v1/keys': [{ needs: 'authenticated', method: 'POST', url: '/api/v1/keys', body: { name: 'matrix' }, status: 201 }],
   'DELETE /api/v1/keys/:id': [{ needs: 'admin', target: 'ownKey', fresh: 'ownKey', method: 'DELETE', url: '/api/v1/keys/{fresh.keyId}' }],
+  // TTL previews (http/admin-ui-routes.ts): read-only, so readers of the version or project may ask.
+  'GET /api/v1/artifacts/:id/ttl-preview': [{ needs: 'read', target: team, method: 'GET', url: '/api/v1/artifacts/{artifactId}/ttl-preview?ttl=3600' }],
+  'GET /api/v1/projects/:entity/:project/ttl-default-preview': [{ needs: 'read', target: team, method: 'GET', url: '/api/v1/projects/{team}/{project}/ttl-default-preview?value=86400' }],
+  // Administration pages: site admins only; every other signed-in caller gets the 404 of a page that does not exist
+  // (CSRF is checked first, so a session without its token is 403 on changes). Missing ids are 404 for the admin too.
+  'GET /api/v1/admin/users': [{ needs: 'siteAdmin', expect: ADMIN_ONLY_GET, method: 'GET', url: '/api/v1/admin/users' }],
+  'POST /api/v1/admin/users': [{ needs: 'siteAdmin', expect: ADMIN_ONLY, method: 'POST', url: '/api/v1/admin/users', body: { email: '{unique}@example.com' }, status: 201 }],
+  'PUT /api/v1/admin/users/:user': [{ needs: 'siteAdmin', expect: ADMIN_ONLY, fresh: 'newUser', method: 'PUT', url: '/api/v1/admin/users/{fresh.username}', body: { admin: true } }],
+  'GET /api/v1/admin/orgs': [{ needs: 'siteAdmin', expect: ADMIN_ONLY_GET, method: 'GET', url: '/api/v1/admin/orgs' }],
+  'GET /api/v1/admin/members/:target': [{ needs: 'siteAdmin', expect: ADMIN_ONLY_GET, method: 'GET', url: '/api/v1/admin/members/{team}' }],
+  'PUT /api/v1/admin/members/:target/:user': [{ needs: 'siteAdmin', expect: ADMIN_ONLY, fresh: 'newUser', method: 'PUT', url: '/api/v1/admin/members/{team}/{fresh.username}', body: { role: 'viewer' } }],
+  'DELETE /api/v1/admin/members/:target/:user': [{ needs: 'siteAdmin', expect: ADMIN_ONLY, fresh: 'newUser', method: 'DELETE', url: '/api/v1/admin/members/{team}/{fresh.username}', status: 404 }],
+  'POST /api/v1/admin/teams/:team/service-accounts': [{ needs: 'siteAdmin', expect: ADMIN_ONLY, method: 'POST', url: '/api/v1/admin/teams/{team}/service-accounts', body: { description: 'matrix' }, status: 201 }],
+  'GET /api/v1/admin/service-accounts/:user/keys': [{ needs: 'siteAdmin', expect: ADMIN_ONLY_GET, method: 'GET', url: '/api/v1/admin/service-accounts/team-ml-bot/keys' }],
+  'POST /api/v1/admin/service-accounts/:user/keys': [{ needs: 'siteAdmin', expect: ADMIN_ONLY, method: 'POST', url: '/api/v1/admin/service-accounts/team-ml-bot/keys', body: { name: 'matrix' }, status: 201 }],
+  'DELETE /api/v1/admin/service-accounts/:user/keys/:id': [{ needs: 'siteAdmin', expect: ADMIN_ONLY, method: 'DELETE', url: '/api/v1/admin/service-accounts/team-ml-bot/keys/90000021', status: 404 }],
+  'GET /api/v1/admin/webhooks': [{ needs: 'siteAdmin', expect: ADMIN_ONLY_GET, method: 'GET', url: '/api/v1/admin/webhooks?target={org}' }],
+  'POST /api/v1/admin/webhooks': [{ needs: 'siteAdmin', expect: ADMIN_ONLY, method: 'POST', url: '/api/v1/admin/webhooks', body: { target: '{org}', url: 'http://127.0.0.1:9/matrix', secret: 'matrix-secret-0123456789' }, status: 201 }],
+  'DELETE /api/v1/admin/webhooks/:id': [{ needs: 'siteAdmin', expect: ADMIN_ONLY, method: 'DELETE', url: '/api/v1/admin/webhooks/90000022', status: 404 }],
+  'GET /api/v1/admin/webhooks/:id/deliveries': [{ needs: 'siteAdmin', expect: ADMIN_ONLY_GET, method: 'GET', url: '/api/v1/admin/webhooks/90000023/deliveries', status: 404 }],
 };

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { buffer, text } from 'node:stream/consumers';
-import { DeleteObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DomainError, ErrorCodes } from '../core/errors.js';
 import type { BlobStore } from '../core/ports.js';
@@ -340,3 +340,52 @@ for (const backend of backends) {
     });
   });
 }
+
+/** Reference artifacts (`s3://bucket/key`): a store answers only for user objects in its own bucket. */
+describe('BlobStore.statReference', () => {
+  it('fs: no reference URI is the fs store\'s', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-blobs-'));
+    const blobs = new FsBlobStore(root);
+    await blobs.put('data/a.bin', body('x'));
+    expect(await blobs.statReference('s3://any/data/a.bin')).toBeNull();
+    expect(await blobs.statReference(`file://${root}/data/a.bin`)).toBeNull();
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  const env = process.env;
+  it.runIf(Boolean(env.CAIRN_TEST_S3_ENDPOINT))('s3: HEADs user objects in its bucket; other buckets and its own blobs are not its to check', async () => {
+    const bucket = env.CAIRN_TEST_S3_BUCKET ?? 'cairn-test';
+    const region = env.CAIRN_TEST_S3_REGION ?? 'us-east-1';
+    const credentials = { accessKeyId: env.CAIRN_TEST_S3_ACCESS_KEY_ID ?? '', secretAccessKey: env.CAIRN_TEST_S3_SECRET_ACCESS_KEY ?? '' };
+    const endpoint = env.CAIRN_TEST_S3_ENDPOINT!;
+    const prefix = `refs-${randomUUID()}`;
+    const blobs = new S3BlobStore({ bucket, endpoint, region, forcePathStyle: true, credentials, prefix: `${prefix}/cairn` });
+    const admin = new S3Client({ endpoint, region, forcePathStyle: true, credentials });
+    const userKey = `${prefix}/user data/a.bin`;
+    try {
+      await admin.send(new PutObjectCommand({ Bucket: bucket, Key: userKey, Body: 'user bytes' }));
+      await blobs.put('objects/x', body('cairn bytes'));
+      expect(await blobs.statReference(`s3://${bucket}/${userKey}`))
+        .toEqual({ etag: createHash('md5').update('user bytes').digest('hex'), size: 10, versionId: null });
+      expect(await blobs.statReference(`s3://${bucket}/${prefix}/user data/missing.bin`)).toBe('missing');
+      expect(await blobs.statReference(`s3://another-${bucket}/${userKey}`)).toBeNull();
+      expect(await blobs.statReference(`gs://${bucket}/${userKey}`)).toBeNull();
+      expect(await blobs.statReference(`s3://${bucket}/${prefix}/cairn/objects/x`)).toBeNull();
+      // Without a prefix Cairn's keys sit at the bucket root: its folders are never described, users' keys are.
+      const unprefixed = new S3BlobStore({ bucket, endpoint, region, forcePathStyle: true, credentials });
+      try {
+        for (const root of ['objects/md5/ab', 'artifacts/1/wandb_manifest.json', 'uploads/ab/1/1', 'runs/1/files/output.log']) {
+          expect(await unprefixed.statReference(`s3://${bucket}/${root}`)).toBeNull();
+        }
+        expect(await unprefixed.statReference(`s3://${bucket}/${userKey}`)).toMatchObject({ size: 10 });
+      } finally {
+        await unprefixed.close();
+      }
+    } finally {
+      const listed = await admin.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `${prefix}/` }));
+      for (const o of listed.Contents ?? []) await admin.send(new DeleteObjectCommand({ Bucket: bucket, Key: o.Key! }));
+      admin.destroy();
+      await blobs.close();
+    }
+  });
+});

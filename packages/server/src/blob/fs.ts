@@ -20,6 +20,11 @@ export class FsBlobStore implements BlobStore {
     fs.mkdirSync(this.tmpDir, { recursive: true });
   }
 
+  /** Files under a folder have no URIs that reference artifacts use: nothing here is this store's to check. */
+  async statReference(_uri: string): Promise<null> {
+    return null;
+  }
+
   private pathOf(key: string): string {
     return path.join(this.root, normalBlobKey(key));
   }

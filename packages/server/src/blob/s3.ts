@@ -15,7 +15,7 @@ import {
   type CompletedPart,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type { BlobInfo, BlobMultipart, BlobStore, PresignOptions } from '../core/ports.js';
+import { BLOB_KEY_ROOTS, type BlobInfo, type BlobMultipart, type BlobStore, type PresignOptions, type ReferencedObject } from '../core/ports.js';
 import { DomainError, ErrorCodes } from '../core/errors.js';
 import { normalBlobKey } from './keys.js';
 
@@ -227,6 +227,28 @@ export class S3BlobStore implements BlobStore {
     const hash = createHash('md5');
     for await (const chunk of await this.get(key)) hash.update(chunk as Buffer);
     return { size, md5: hash.digest('base64') };
+  }
+
+  /**
+   * `s3://<this bucket>/<key>`, as the wandb SDK writes references (the key raw, no query). Keys under Cairn's own
+   * prefix are Cairn's blobs, not a user's objects: not looked at, so a reference cannot probe them.
+   */
+  async statReference(uri: string, versionId?: string): Promise<ReferencedObject | 'missing' | null> {
+    const m = /^s3:\/\/([^/]+)\/(.+)$/s.exec(uri);
+    if (!m || m[1] !== this.bucket) return null;
+    const Key = m[2]!;
+    // Cairn's own objects are not references: under its prefix, or (no prefix) under its key folders.
+    if (this.prefix !== '' ? Key.startsWith(this.prefix) : BLOB_KEY_ROOTS.includes(Key.split('/', 1)[0]!)) return null;
+    let out;
+    try {
+      out = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key, ...(versionId ? { VersionId: versionId } : {}) }));
+    } catch (e) {
+      if (isNotFound(e)) return 'missing';
+      // Cairn's credentials may not read every key of its bucket: then it is not Cairn's to check.
+      if (httpStatus(e) === 403 || s3ErrorName(e) === 'AccessDenied') return null;
+      throw e;
+    }
+    return { etag: (out.ETag ?? '').replace(/^"|"$/g, ''), size: out.ContentLength ?? 0, versionId: out.VersionId && out.VersionId !== 'null' ? out.VersionId : null };
   }
 
   async delete(key: string): Promise<void> {

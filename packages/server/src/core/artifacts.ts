@@ -10,6 +10,7 @@ import { downloadPath, uploadPath } from './run-files.js';
 import type { UrlSigner } from './url-signer.js';
 import { ttlFromWire, type TtlSetting } from './artifact-ttl.js';
 import { actorOf, type AliasProtection } from './alias-protection.js';
+import { checksumOwnReferences } from './artifact-references.js';
 
 /**
  * Where an artifact lives: what every GraphQL artifact answer needs. `sourceHidden`: the viewer reads it only
@@ -471,9 +472,22 @@ export class ArtifactService {
     const manifest = await this.store.findManifest(found.artifact.id);
     if (!manifest || !(await this.blobs.head(manifest.blobKey))) throw invalidInput('cannot commit: the artifact manifest was not uploaded');
     const parsed = await this.readManifest(manifest.blobKey);
-    const files = await this.filesOf(parsed.contents);
-    const artifact = await this.store.commit(found.artifact.id, files, randomBytes(10).toString('hex'), undefined, actorOf(viewer));
+    const checked = await this.checkReferences(parsed.contents);
+    const files = await this.filesOf(checked.contents);
+    // Reference entries Cairn checksummed itself: the stored manifest (what downloads read) carries their ETags.
+    // The artifact keeps the digest the client computed, so logging the same reference again still deduplicates.
+    let rewritten;
+    if (checked.changed) {
+      const info = await this.blobs.put(manifest.blobKey, Readable.from([Buffer.from(JSON.stringify({ version: 1, storagePolicy: parsed.storagePolicy, storagePolicyConfig: parsed.storagePolicyConfig, contents: checked.contents }))]));
+      rewritten = { digest: found.artifact.digest, manifest: { ...manifest, digest: info.md5 } };
+    }
+    const artifact = await this.store.commit(found.artifact.id, files, randomBytes(10).toString('hex'), rewritten, actorOf(viewer));
     return { ...found, artifact };
+  }
+
+  /** Reference entries into Cairn's own object store: verified, or checksummed when the client did not (artifact-references.ts). */
+  private checkReferences(contents: Record<string, ManifestEntryJson>) {
+    return checksumOwnReferences(contents, (uri, versionId) => this.blobs.statReference(uri, versionId));
   }
 
   /**
@@ -499,7 +513,11 @@ export class ArtifactService {
       if (!baseManifest) throw new DomainError(ErrorCodes.CONFLICT, 'cannot commit: the base version of this incremental artifact was deleted');
       apply(await this.readManifest(baseManifest.blobKey));
     }
-    for (const p of uploaded) apply(await this.readManifest(p.blobKey));
+    // Only the parts' own entries are checked: a base version's were checked when it was committed.
+    for (const p of uploaded) {
+      const part = await this.readManifest(p.blobKey);
+      apply({ ...part, contents: (await this.checkReferences(part.contents)).contents });
+    }
     const merged = Object.fromEntries(contents);
     const files = await this.filesOf(merged);
     const key = manifestKey(found.artifact.id, 'wandb_manifest.json');

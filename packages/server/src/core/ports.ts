@@ -135,6 +135,8 @@ export interface MetaStore {
   findUserById(id: UserId): Promise<User | null>;
   /** Creates the user and its personal entity (same name) atomically. */
   createUser(input: { username: string; email: string | null; admin: boolean; serviceAccount?: boolean }): Promise<User>;
+  /** Grants or withdraws site admin. */
+  setUserAdmin(id: UserId, admin: boolean): Promise<void>;
   /** A live (not deleted) user by email, compared case-insensitively; null when none or several match. */
   findUserByEmail(email: string): Promise<User | null>;
   deleteUser(id: UserId): Promise<void>;
@@ -419,6 +421,12 @@ export interface HistoryStore {
 
 export interface BlobInfo { size: number; md5: string /* base64 */ }
 
+/**
+ * The top-level folders of the keys Cairn writes (core/artifacts.ts, core/run-files.ts): an adapter whose objects
+ * share a namespace with users' own (an S3 bucket without a prefix) must never describe these to a client.
+ */
+export const BLOB_KEY_ROOTS: readonly string[] = ['objects', 'artifacts', 'uploads', 'runs'];
+
 export interface BlobStore {
   /** Streams `body` to `key`; verifies size/MD5 when given and leaves nothing behind on mismatch. */
   put(key: string, body: Readable, expect?: { size?: number; md5?: string }): Promise<BlobInfo>;
@@ -434,7 +442,16 @@ export interface BlobStore {
   presignedUrl?(key: string, method: 'GET' | 'PUT', expiresSec: number, opts?: PresignOptions): Promise<string>;
   /** Only where the backend has them: multipart uploads whose parts go straight to the object store. */
   multipart?: BlobMultipart;
+  /**
+   * A reference artifact entry's URI (`s3://bucket/key`): when it names an object in this store's own bucket
+   * (outside Cairn's own blobs), what the store holds there now, or 'missing'; null = not this store's to check
+   * (another scheme or bucket; the fs adapter owns none). `versionId`: that version of the object.
+   */
+  statReference(uri: string, versionId?: string): Promise<ReferencedObject | 'missing' | null>;
 }
+
+/** An object a reference names, as the object store describes it: ETag without quotes, size in bytes. */
+export interface ReferencedObject { etag: string; size: number; versionId: string | null }
 
 export interface PresignOptions {
   /** PUT: base64 MD5 the body must have; the store refuses other bytes (the client must send Content-MD5). */

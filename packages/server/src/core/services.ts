@@ -26,6 +26,8 @@ import { WebhookAddressPolicy, WebhookService, type WebhookOptions } from './web
 import { ArtifactDownloads } from './artifact-downloads.js';
 import { ArtifactBrowser } from './artifact-browser.js';
 import { ArtifactTtlService } from './artifact-ttl.js';
+import { AdminConsole } from './admin-console.js';
+import { TtlPreviewService } from './ttl-preview.js';
 import type { ArtifactStore, BlobStore, HistoryStore, JobLocks, LiveEvents, MetaStore } from './ports.js';
 import { InProcessJobLocks, InProcessLiveEvents } from './in-process-cluster.js';
 import { RunFileService } from './run-files.js';
@@ -111,12 +113,14 @@ export function createServices(deps: CoreDeps) {
   const webAuth = new WebAuthService(deps.meta, deps.credentials, audit, deps.loginThrottle, deps.webAuth);
   const apiKeys = new ApiKeyService(deps.meta, auth, deps.credentials, audit);
   const orgs = new OrgService(deps.meta, auth, access, audit);
+  const adminConsole = new AdminConsole(deps.meta, auth, deps.credentials, orgs, audit);
   const projectVisibility = new ProjectVisibilityService(deps.meta, access, audit);
   const registries = new RegistryService(deps.meta, deps.artifactStore, deps.registryStore, access, artifacts, aliasProtection, promotions, audit);
   // Registry projects follow registry roles wherever a project is read or written, and protected aliases ask them.
   access.useProjectRule(registries);
   aliasProtection.useRegistryRoles(async (viewer, orgEntity, project) => (await registries.roleOnProject(viewer, orgEntity, project)) ?? null);
   const artifactBrowser = new ArtifactBrowser(artifacts, access, aliasProtection);
-  return { media, reports, artifactBrowser, workspaceLayouts, liveEvents, live, jobLocks, projectVisibility, alerts, registries, aliasProtection, promotions, webhooks, audit, webAuth, apiKeys, orgs, access, auth, signer, runs, streams, metrics, artifacts, artifactDownloads, artifactTtl, retention, fileStream, runFiles, crashMonitor, meta: deps.meta };
+  const ttlPreview = new TtlPreviewService(artifacts, artifactTtl, access);
+  return { adminConsole, ttlPreview, media, reports, artifactBrowser, workspaceLayouts, liveEvents, live, jobLocks, projectVisibility, alerts, registries, aliasProtection, promotions, webhooks, audit, webAuth, apiKeys, orgs, access, auth, signer, runs, streams, metrics, artifacts, artifactDownloads, artifactTtl, retention, fileStream, runFiles, crashMonitor, meta: deps.meta };
 }
 export type Services = ReturnType<typeof createServices>;

@@ -120,6 +120,10 @@ export class KyselyMetaStore implements MetaStore {
       return toUser(user);
     });
   }
+  async setUserAdmin(id: UserId, admin: boolean) {
+    await this.db.updateTable('users').set({ admin: admin ? 1 : 0 }).where('id', '=', id).execute();
+  }
+
   async searchUsers(query: string, limit: number) {
     const pattern = `%${query.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     const rows = await this.db.selectFrom('users').selectAll().where('deleted_at', 'is', null)

@@ -7,6 +7,7 @@ import { RunPage } from '../features/run/RunPage';
 import { ProjectMedia } from '../features/media/ProjectMedia';
 import { ReportEditorPage, ReportPage, ReportsPage } from '../features/reports/ReportPages';
 import { SettingsPage } from '../features/settings/SettingsPage';
+import { AdminPage } from '../features/admin/AdminPage';
 import { Workspace } from '../features/workspace/Workspace';
 import { ComparePage } from '../features/compare/ComparePage';
 import { ArtifactsPage } from '../features/artifacts/ArtifactsPage';
@@ -21,6 +22,7 @@ export function Page({ pathname }: { pathname: string }) {
   let m: Record<string, string> | null;
   if (matchRoute('/', pathname)) return <ProjectsPage />;
   if (matchRoute('/settings', pathname)) return <SettingsPage />;
+  if (matchRoute('/site-admin', pathname)) return <AdminPage />;
   if (matchRoute('/registry', pathname)) return <RegistryHome />;
   if ((m = matchRoute('/registry/:org', pathname))) return <RegistryHome key={m.org} org={m.org} />;
   if ((m = matchRoute('/registry/:org/:registry', pathname))) return <RegistryPage key={`${m.org}/${m.registry}`} org={m.org!} registry={m.registry!} />;
@@ -67,6 +69,7 @@ export function App() {
           <span className="muted" data-testid="whoami">{session.data.user.username}</span>
           <Link to="/registry">Registry</Link>
           <Link to="/settings">Settings</Link>
+          {session.data.user.admin && <Link to="/site-admin">Admin</Link>}
           <button type="button" className="link" onClick={() => void signOut(client)}>Sign out</button>
         </nav>
       </header>

@@ -4,6 +4,7 @@ import { Link } from '../../app/router';
 import { ErrorNote, NotFound } from '../common/NotFound';
 import { ProjectHead } from './ArtifactsPage';
 import { expiryOf, formatBytes, formatTtl, versionPath } from './paths';
+import { DefaultTtlPreview } from './DefaultTtlPreview';
 import './artifacts.css';
 
 const EXPIRING = `query($entity: String!, $project: String!) { project(name: $project, entityName: $entity) {
@@ -62,6 +63,7 @@ export function StoragePage({ entity, project }: { entity: string; project: stri
                 <td>{c.name}</td><td className="num">{c.versions}</td><td className="num">{formatBytes(c.storedBytes)}</td><td className="num">{formatBytes(c.logicalBytes)}</td>
               </tr>))}</tbody>
           </table>
+          <DefaultTtlPreview entity={entity} project={project} collections={rows.map((c) => c.name)} />
           <h2>Scheduled to expire</h2>
           {expiring.error && <ErrorNote error={expiring.error} />}
           {expiring.data?.length === 0 && <p className="muted">No version has a TTL.</p>}

@@ -7,6 +7,7 @@ import { ErrorNote, NotFound } from '../common/NotFound';
 import { AliasEditor } from './AliasEditor';
 import { ProjectHead } from './ArtifactsPage';
 import { FileBrowser } from './FileBrowser';
+import { TtlEditor } from './TtlEditor';
 import { artifactNode } from './lineage/nodes';
 import {
   artifactRef, artifactSnippets, artifactsPath, collectionPath, expiryOf, formatBytes, formatTtl, registryCollectionPath, registryName, utcIso,
@@ -94,6 +95,10 @@ function Overview({ v, entity, project, type, collection, onChanged }: {
       <section aria-label="Tags">
         <h2>Tags</h2>
         <TagEditor v={v} entity={entity} project={project} onChanged={onChanged} />
+      </section>
+      <section aria-label="Time to live">
+        <h2>Time to live</h2>
+        <VersionTtl v={v} entity={entity} project={project} onChanged={onChanged} />
       </section>
       <section aria-label="Description">
         <h2>Description</h2>
@@ -237,4 +242,15 @@ function MetadataTable({ json }: { json: string | null }) {
       <tbody>{entries.map(([k, val]) => <tr key={k}><th>{k}</th><td>{typeof val === 'string' ? val : JSON.stringify(val)}</td></tr>)}</tbody>
     </table>
   );
+}
+
+/** TTL editing, allowed to those who may write the version (alias permissions carry that answer). */
+function VersionTtl({ v, entity, project, onChanged }: { v: VersionDetail; entity: string; project: string; onChanged: () => void }) {
+  const perms = useQuery({
+    queryKey: ['alias-permissions', entity, project],
+    queryFn: ({ signal }) => fetchAliasPermissions(entity, project, signal),
+    staleTime: 30_000,
+  });
+  if (!perms.data) return perms.error ? <p className="error">{perms.error.message}</p> : <p className="muted">Checking permissions…</p>;
+  return <TtlEditor artifactId={v.id} canWrite={perms.data.canWrite} reason={perms.data.reason} onChanged={onChanged} />;
 }

@@ -11,6 +11,7 @@ import { ALIAS_AT, ORGS, REGISTRIES, REGISTRY, REGISTRY_COLLECTION, SEARCH, type
 import { searchFilters } from './search';
 import { describeEvent } from './timeline';
 import '../artifacts/artifacts.css';
+import { RegistryMembers } from './RegistryMembers';
 
 function useOrgs() {
   return useQuery({
@@ -135,6 +136,7 @@ export function RegistryPage({ org, registry }: { org: string; registry: string 
             </tr>))}</tbody>
         </table>
       )}
+      {r && <RegistryMembers org={org} project={registryProject(registry)} />}
     </main>
   );
 }
