@@ -72,7 +72,9 @@ describe('web UI', () => {
     expect(await page.getByTestId('runs-total').textContent()).toMatch(/^3 runs/);
 
     // Sort by a summary column: descending, then ascending; each is a server query with an order.
-    const header = page.locator('.runs-th[data-column="summary:best_acc"] button');
+    // Columns are virtualised: scroll the summary column into view first.
+    await page.locator('.runs-table-scroll').evaluate((el) => { el.scrollLeft = el.scrollWidth; });
+    const header = page.getByRole('button', { name: 'Sort by summary: best_acc' });
     const sortDesc = page.waitForRequest((r) => r.url().endsWith('/api/v1/runs') && (r.postData() ?? '').includes('"order":"-summary_metrics.best_acc"'));
     await header.click();
     await sortDesc;
@@ -105,7 +107,7 @@ describe('web UI', () => {
       && (r.request().postData() ?? '').includes('"keys":["train/loss"]'));
     await signIn(page, `${cairn.url}/admin/${PROJECT}`, 'admin', ADMIN_PASSWORD);
     await expect.poll(() => page.locator('.panel-section').evaluateAll((s) => s.map((e) => e.getAttribute('data-section'))))
-      .toEqual(['Charts', 'train', 'ünïcode', 'val', 'weird key']);
+      .toEqual(['Charts', 'train', 'ünïcode', 'val', 'weird key', 'system-metrics']);
 
     const panel = page.locator('.panel[data-panel="train/loss"] .metric-panel');
     await panel.locator('canvas').waitFor();
@@ -169,7 +171,7 @@ describe('web UI', () => {
     expect(await config.locator('tr', { hasText: 'optimizer' }).locator('td').textContent()).toBe('adam');
     expect(await page.getByTestId('kv-summary').locator('tr', { hasText: 'best_acc' }).locator('td').textContent()).toBe('0.5');
     await page.getByText('alpha notes').waitFor();
-    await page.locator('.facts .tag', { hasText: 'base' }).waitFor();
+    await page.locator('.editable-tags .tag[data-tag="base"]').waitFor();
     await screenshot(page, '05-run-overview');
 
     await page.getByRole('link', { name: 'Charts' }).click();
@@ -197,7 +199,7 @@ describe('web UI', () => {
     try {
       await freshPage();
       await signIn(page, `${cairn.url}/admin/${PROJECT}`, 'admin', ADMIN_PASSWORD);
-      // The live run shows up in the table (polling while a run is running; server push is the target).
+      // The live run shows up in the table (pushed over SSE).
       await expect.poll(() => runOrder(page), { timeout: 60_000 }).toContain('live-run');
       await page.goto(`${cairn.url}/admin/${PROJECT}/runs/live-run?tab=logs`);
       await page.locator('.console-line', { hasText: 'live line 2' }).first().waitFor({ timeout: 60_000 });
