@@ -76,8 +76,6 @@ class Nginx:
               uwsgi_temp_path {p}/tmp/uwsgi; scgi_temp_path {p}/tmp/scgi;
               log_format cairn '$remote_addr "$request" $status req_bytes=$request_length sent_bytes=$bytes_sent upstream=$upstream_addr request_time=$request_time';
               access_log {self.access_log} cairn;
-              # A proxy in front of this one (TLS termination) says the scheme; else it is ours.
-              map $http_x_forwarded_proto $forwarded_proto {{ default $http_x_forwarded_proto; "" $scheme; }}
               upstream cairn {{ {upstreams} keepalive 32; }}
               server {{
                 {listen}
@@ -88,7 +86,7 @@ class Nginx:
                 proxy_set_header Connection "";
                 proxy_set_header Host $http_host;
                 proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-                proxy_set_header X-Forwarded-Proto $forwarded_proto;
+                proxy_set_header X-Forwarded-Proto $scheme;
                 proxy_read_timeout 3600s;
                 proxy_send_timeout 3600s;
                 location / {{ proxy_pass http://cairn; }}

@@ -66,7 +66,9 @@ LOG_FOREVER = """
 
 
 def test_killed_process_becomes_crashed_and_a_later_request_revives_it(make_server, spawn_script, run_script, project):
-    server = make_server(CAIRN_HEARTBEAT_TIMEOUT_SECONDS=2, CAIRN_CRASH_CHECK_INTERVAL_SECONDS=0.5)
+    # wandb-core 0.31 posts file_stream about every 15 s whatever x_file_stream_transmit_interval says, so the
+    # timeout must be longer than that for a live process never to look crashed (a 2 s timeout raced it).
+    server = make_server(CAIRN_HEARTBEAT_TIMEOUT_SECONDS=20, CAIRN_CRASH_CHECK_INTERVAL_SECONDS=0.5)
     proc = spawn_script(server, LOG_FOREVER.format(project=project, settings=FAST_STREAM, before_loop=""))
     run_id = proc.wait_line("RUN ").split()[1]
     # Logging every 0.1 s keeps file_stream busy, so the short timeout does not fire while it is alive.
@@ -75,7 +77,7 @@ def test_killed_process_becomes_crashed_and_a_later_request_revives_it(make_serv
     assert state_of(server, project, run_id)["state"] == "running"
 
     proc.kill()
-    wait_for(lambda: state_of(server, project, run_id)["state"] == "crashed", what="state crashed")
+    wait_for(lambda: state_of(server, project, run_id)["state"] == "crashed", timeout=60, what="state crashed")
 
     # Any file_stream request revives it (the network came back).
     assert heartbeat(server, project, run_id).status_code == 200
