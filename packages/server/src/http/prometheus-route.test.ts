@@ -45,6 +45,20 @@ describe('/metrics', () => {
     expect(sample(text, 'cairn_http_requests_in_flight')).toBe(1);
   });
 
+  it('does not count a shed request out that was never counted in', async () => {
+    const shedding = await buildApp({ services: real.runtime.services, fileStreamBodyLimit: 10 << 20, logger: real.runtime.logger,
+      metricsToken: TOKEN, limits: { maxInflight: { graphql: 0 } } });
+    try {
+      const res = await shedding.inject({ method: 'POST', url: '/graphql', headers: real.headers(), payload: JSON.stringify({ query: '{ viewer { id } }' }) });
+      expect(res.statusCode).toBe(429);
+      const text = (await shedding.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${TOKEN}` } })).body;
+      expect(sample(text, 'cairn_http_requests_in_flight')).toBe(1);
+      expect(sample(text, 'cairn_http_request_duration_seconds_count', '{method="POST",route="/graphql",status="4xx"}')).toBe(1);
+    } finally {
+      await shedding.close();
+    }
+  });
+
   it('refuses a scrape without the token', async () => {
     expect((await app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(401);
   });

@@ -72,9 +72,12 @@ export function registerPrometheusRoute(app: FastifyInstance, services: Services
   const historyValues = new Counter({
     name: 'cairn_ingest_history_values_total', help: 'Top-level values in the history rows accepted on file_stream', registers: [registry],
   });
-  app.addHook('onRequest', async () => { inFlight.inc(); });
+  // A request answered by an earlier onRequest hook (load shedding: 429) never reaches ours but still reaches
+  // onResponse: only what was counted in is counted out.
+  const counted = new WeakSet<object>();
+  app.addHook('onRequest', async (request) => { counted.add(request); inFlight.inc(); });
   app.addHook('onResponse', async (request, reply) => {
-    inFlight.dec();
+    if (counted.delete(request)) inFlight.dec();
     const route = request.routeOptions.url ?? 'unmatched';
     const status = `${Math.floor(reply.statusCode / 100)}xx`;
     requestSeconds.observe({ method: request.method, route, status }, reply.elapsedTime / 1000);
