@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
+import { InProcessLiveEvents } from '../core/in-process-cluster.js';
 import type { LiveEvent, LiveEvents } from '../core/ports.js';
 
 /** The slice of a `pg.Client` the listener uses (a dedicated connection, never a pooled one: LISTEN is per session). */
@@ -43,7 +44,8 @@ interface Envelope { o: string; t: string; d: Record<string, unknown> }
 export class PgLiveEvents implements LiveEvents {
   private readonly origin = randomUUID();
   private readonly channel: string;
-  private readonly handlers = new Map<string, Set<(event: LiveEvent) => void>>();
+  /** This process's subscribers: local fan-out is the in-process bus; NOTIFY carries events to the others. */
+  private readonly local = new InProcessLiveEvents();
   private client: ListenClient | null = null;
   private closed = false;
   private reconnectTimer: NodeJS.Timeout | null = null;
@@ -68,7 +70,7 @@ export class PgLiveEvents implements LiveEvents {
   }
 
   async publish(event: LiveEvent): Promise<void> {
-    this.deliver(event);
+    await this.local.publish(event);
     let payload = JSON.stringify({ o: this.origin, t: event.topic, d: event.data } satisfies Envelope);
     if (Buffer.byteLength(payload) > MAX_NOTIFY_BYTES) {
       payload = JSON.stringify({ o: this.origin, t: event.topic, d: { truncated: true } } satisfies Envelope);
@@ -78,13 +80,7 @@ export class PgLiveEvents implements LiveEvents {
   }
 
   subscribe(topic: string, handler: (event: LiveEvent) => void): () => void {
-    let set = this.handlers.get(topic);
-    if (!set) this.handlers.set(topic, (set = new Set()));
-    set.add(handler);
-    return () => {
-      set.delete(handler);
-      if (set.size === 0 && this.handlers.get(topic) === set) this.handlers.delete(topic);
-    };
+    return this.local.subscribe(topic, handler);
   }
 
   async close(): Promise<void> {
@@ -93,17 +89,11 @@ export class PgLiveEvents implements LiveEvents {
     this.reconnectTimer = null;
     const client = this.client;
     this.client = null;
-    this.handlers.clear();
+    await this.local.close();
     if (client) {
       client.removeAllListeners();
       client.on('error', () => {}); // a late socket error after end() must not crash the process
       await client.end().catch(() => {});
-    }
-  }
-
-  private deliver(event: LiveEvent): void {
-    for (const handler of this.handlers.get(event.topic) ?? []) {
-      try { handler(event); } catch { /* one broken subscriber must not stop the others */ }
     }
   }
 
@@ -116,7 +106,7 @@ export class PgLiveEvents implements LiveEvents {
       return; // someone else NOTIFYing on our channel: not ours to interpret
     }
     if (env.o === this.origin || typeof env.t !== 'string' || typeof env.d !== 'object' || env.d === null) return;
-    this.deliver({ topic: env.t, data: env.d });
+    void this.local.publish({ topic: env.t, data: env.d });
   }
 
   private async listen(): Promise<void> {
