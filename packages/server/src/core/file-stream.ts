@@ -39,6 +39,8 @@ export class FileStreamService {
   }
 
   private live: LivePublisher | null = null;
+  /** Newly stored history rows and their user values since the process started (Prometheus counters read it). */
+  readonly ingested = { historyRows: 0, historyValues: 0 };
   /** Live pages hear of new points, console lines and run changes (see live-updates.ts). */
   useLive(live: LivePublisher): void {
     this.live = live;
@@ -83,8 +85,10 @@ export class FileStreamService {
 
     // Published only for lines newly stored: a retried chunk tells no one anything new.
     if (history) {
-      const { stored } = await this.history.append(run.id, 'history', writer, history.offset, history.content);
-      if (stored > 0) this.live?.historyAppended(run, history.content, writer === '');
+      const appended = await this.history.append(run.id, 'history', writer, history.offset, history.content);
+      this.ingested.historyRows += appended.stored;
+      this.ingested.historyValues += appended.values ?? 0;
+      this.live?.historyAppended(run, appended);
     }
     if (events) {
       const { stored } = await this.history.append(run.id, 'events', writer, events.offset, events.content);

@@ -1,8 +1,7 @@
-import { parseExtendedJson } from '@cairn/shared';
 import type { AccessPolicy } from './access.js';
 import type { Viewer } from './auth.js';
 import type { Logger } from './logger.js';
-import type { LiveEvent, LiveEvents, Run, RunState } from './ports.js';
+import type { AppendResult, LiveEvent, LiveEvents, Run, RunState } from './ports.js';
 
 /**
  * Live updates for open pages: what the write paths publish through LiveEvents, and what a browser's stream
@@ -46,20 +45,16 @@ export class LivePublisher {
     this.publish(run.projectId, { kind: 'run', run: run.name, state: run.state, ...(opts.created ? { created: true as const } : {}) });
   }
 
-  /**
-   * History lines were stored: the step range and keys come from the first and last line only (cheap). Shared-mode
-   * writers' steps are numbered by the server (`stepsAreTheRows` false), so no range is sent for them.
-   */
-  historyAppended(run: Run, lines: string[], stepsAreTheRows = true): void {
-    if (lines.length === 0) return;
-    const first = stepAndKeys(lines[0]!);
-    const last = lines.length === 1 ? first : stepAndKeys(lines[lines.length - 1]!);
+  /** History rows were stored: their step range and the last row's keys, as the history store reports them. */
+  historyAppended(run: Run, appended: AppendResult): void {
+    if (appended.stored === 0) return;
     const update: LiveUpdate = { kind: 'history', run: run.name };
-    if (stepsAreTheRows && first.step !== null && last.step !== null) {
-      update.from = Math.min(first.step, last.step);
-      update.to = Math.max(first.step, last.step);
+    if (appended.steps) {
+      update.from = appended.steps.from;
+      update.to = appended.steps.to;
     }
-    if (last.keys && last.keys.length <= MAX_KEYS && JSON.stringify(last.keys).length <= KEYS_BUDGET) update.keys = last.keys;
+    const keys = appended.lastKeys;
+    if (keys && keys.length <= MAX_KEYS && JSON.stringify(keys).length <= KEYS_BUDGET) update.keys = keys;
     this.publish(run.projectId, update);
   }
 
@@ -69,16 +64,6 @@ export class LivePublisher {
 
   systemAppended(run: Run): void {
     this.publish(run.projectId, { kind: 'system', run: run.name });
-  }
-}
-
-function stepAndKeys(line: string): { step: number | null; keys: string[] | null } {
-  try {
-    const row = parseExtendedJson(line) as Record<string, unknown>;
-    const step = typeof row._step === 'number' && Number.isSafeInteger(row._step) ? row._step : null;
-    return { step, keys: Object.keys(row).filter((k) => !k.startsWith('_')) };
-  } catch {
-    return { step: null, keys: null };
   }
 }
 

@@ -376,6 +376,12 @@ export interface AppendResult {
   stored: number;
   /** Total lines the stream holds for this writer after the append: the SDK's next offset. */
   lineCount: number;
+  /** History stream, rows newly stored: their step range (as stored, server-assigned in shared mode). */
+  steps?: { from: number; to: number };
+  /** History stream: the user keys (no `_` prefix) of the last newly stored row. */
+  lastKeys?: string[];
+  /** History stream: user values (top-level keys without a `_` prefix) in the newly stored rows. */
+  values?: number;
 }
 
 export interface HistoryRow { seq: number; step: number | null; line: string }

@@ -4,32 +4,6 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { Services } from '../core/services.js';
 
 const digestOf = (s: string) => createHash('sha256').update(s).digest();
-const FILE_STREAM_ROUTE = '/files/:entity/:project/:run/file_stream';
-
-/**
- * Top-level keys of a history line, counted without parsing it again (the store already did): a `"key":` at
- * nesting depth 1, outside strings. Nested objects (media, histograms) count as one value.
- */
-export function topLevelKeys(line: string): number {
-  let depth = 0, keys = 0, inString = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line.charCodeAt(i);
-    if (inString) {
-      if (c === 92) i++; // backslash: skip the escaped character
-      else if (c === 34) {
-        inString = false;
-        if (depth === 1) {
-          let j = i + 1;
-          while (j < line.length && (line.charCodeAt(j) === 32 || line.charCodeAt(j) === 9)) j++;
-          if (line.charCodeAt(j) === 58) keys++; // a key: the string is followed by ':'
-        }
-      }
-    } else if (c === 34) inString = true;
-    else if (c === 123 || c === 91) depth++;
-    else if (c === 125 || c === 93) depth--;
-  }
-  return keys;
-}
 
 /** True when the Authorization header is `Bearer <token>`; compared in constant time. */
 function bearerMatches(header: string | undefined, token: string): boolean {
@@ -40,10 +14,10 @@ function bearerMatches(header: string | undefined, token: string): boolean {
 /**
  * `GET /metrics` in the Prometheus text format: artifact storage per project and per collection (logical = bytes
  * as logged, stored = each distinct content once; live versions only, so abandoned or partial uploads never
- * count), HTTP requests (count and latency per route, in flight), ingested history rows, and the process's own
- * metrics. Registered before the other routes so its hooks see every request. Only registered when a token is
- * configured (CAIRN_METRICS_TOKEN),
- * and only answered to `Authorization: Bearer <token>`: labels name entities and projects of every tenant.
+ * count), HTTP requests (count and latency per route, in flight), ingested history rows and values, and the
+ * process's own metrics. Registered before the other routes so its hooks see every request. Only registered when
+ * a token is configured (CAIRN_METRICS_TOKEN), and only answered to `Authorization: Bearer <token>`: labels name
+ * entities and projects of every tenant.
  */
 export function registerPrometheusRoute(app: FastifyInstance, services: Services, token: string) {
   const registry = new Registry();
@@ -66,11 +40,15 @@ export function registerPrometheusRoute(app: FastifyInstance, services: Services
     registers: [registry],
   });
   const inFlight = new Gauge({ name: 'cairn_http_requests_in_flight', help: 'HTTP requests being served by this process', registers: [registry] });
-  const historyRows = new Counter({
-    name: 'cairn_ingest_history_rows_total', help: 'History rows accepted on file_stream (retried chunks count again)', registers: [registry],
+  // Read from the ingest path's own totals at scrape time (the store already parsed every row).
+  const ingested = services.fileStream.ingested;
+  new Counter({
+    name: 'cairn_ingest_history_rows_total', help: 'History rows newly stored from file_stream (re-sent chunks do not count)', registers: [registry],
+    collect() { this.reset(); this.inc(ingested.historyRows); },
   });
-  const historyValues = new Counter({
-    name: 'cairn_ingest_history_values_total', help: 'Top-level values in the history rows accepted on file_stream', registers: [registry],
+  new Counter({
+    name: 'cairn_ingest_history_values_total', help: 'User values (top-level keys without a _ prefix) in the newly stored history rows', registers: [registry],
+    collect() { this.reset(); this.inc(ingested.historyValues); },
   });
   // A request answered by an earlier onRequest hook (load shedding: 429) never reaches ours but still reaches
   // onResponse: only what was counted in is counted out.
@@ -81,13 +59,6 @@ export function registerPrometheusRoute(app: FastifyInstance, services: Services
     const route = request.routeOptions.url ?? 'unmatched';
     const status = `${Math.floor(reply.statusCode / 100)}xx`;
     requestSeconds.observe({ method: request.method, route, status }, reply.elapsedTime / 1000);
-    if (route === FILE_STREAM_ROUTE && reply.statusCode === 200) {
-      const lines = (request.body as { files?: Record<string, { content?: unknown }> } | undefined)?.files?.['wandb-history.jsonl']?.content;
-      if (Array.isArray(lines)) {
-        historyRows.inc(lines.length);
-        historyValues.inc(lines.reduce((n: number, line) => n + (typeof line === 'string' ? topLevelKeys(line) : 0), 0));
-      }
-    }
   });
 
   // One refresh at a time: concurrent scrapes would otherwise interleave reset() and set().

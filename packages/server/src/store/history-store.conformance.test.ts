@@ -1,12 +1,14 @@
 import { parseExtendedJson, type RunId } from '@cairn/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { HistoryStore } from '../core/ports.js';
+import type { AppendResult, HistoryStore } from '../core/ports.js';
 import { SqlHistoryStore } from './history-store.js';
 import { sqlBackends } from './sql-backends.test-support.js';
 
 const RUN = 1 as RunId;
 const OTHER = 2 as RunId;
 const row = (step: number, extra: Record<string, unknown> = {}) => JSON.stringify({ _step: step, ...extra });
+/** The offset bookkeeping of an append (the history summary fields are checked on their own). */
+const counts = (r: AppendResult) => ({ stored: r.stored, lineCount: r.lineCount });
 const steps = (n: number, from = 0) => Array.from({ length: n }, (_, i) => row(from + i, { loss: (from + i) / 10 }));
 const info = (text: string) => ({ level: 'info' as const, label: null, ts: null, text });
 
@@ -29,17 +31,23 @@ for (const backend of sqlBackends()) {
 
     describe('append', () => {
       it('stores lines and reports the next offset', async () => {
-        expect(await history.append(RUN, 'history', '', 0, steps(3))).toEqual({ stored: 3, lineCount: 3 });
-        expect(await history.append(RUN, 'history', '', 3, steps(2, 3))).toEqual({ stored: 2, lineCount: 5 });
+        expect(counts(await history.append(RUN, 'history', '', 0, steps(3)))).toEqual({ stored: 3, lineCount: 3 });
+        expect(counts(await history.append(RUN, 'history', '', 3, steps(2, 3)))).toEqual({ stored: 2, lineCount: 5 });
         const rows = await scanAll();
         expect(rows.map((r) => r.step)).toEqual([0, 1, 2, 3, 4]);
         expect(rows.map((r) => r.line)).toEqual(steps(5));
         expect(await history.lineCount(RUN, 'history')).toBe(5);
       });
 
+      it('tells the ingest path the new rows\' step range, last keys and user values; nothing for a re-sent chunk', async () => {
+        const summary = await history.append(RUN, 'history', '', 0, [row(5, { loss: 1, acc: 2 }), row(6, { loss: 0.5 })]);
+        expect(summary).toEqual({ stored: 2, lineCount: 2, steps: { from: 5, to: 6 }, lastKeys: ['loss'], values: 3 });
+        expect(await history.append(RUN, 'history', '', 0, [row(5, { loss: 1, acc: 2 })])).toEqual({ stored: 0, lineCount: 2 });
+      });
+
       it('is idempotent: the same chunk at the same offset twice stores no duplicates', async () => {
         await history.append(RUN, 'history', '', 0, steps(3));
-        expect(await history.append(RUN, 'history', '', 0, steps(3))).toEqual({ stored: 0, lineCount: 3 });
+        expect(counts(await history.append(RUN, 'history', '', 0, steps(3)))).toEqual({ stored: 0, lineCount: 3 });
         expect(await scanAll()).toHaveLength(3);
         expect(await history.lineCount(RUN, 'history')).toBe(3);
       });
@@ -47,7 +55,7 @@ for (const backend of sqlBackends()) {
       it('keeps the first copy of a re-sent index and stores only the new part of an overlapping chunk', async () => {
         await history.append(RUN, 'history', '', 0, steps(3));
         const overlapping = [row(2, { loss: 999 }), ...steps(2, 3)];
-        expect(await history.append(RUN, 'history', '', 2, overlapping)).toEqual({ stored: 2, lineCount: 5 });
+        expect(counts(await history.append(RUN, 'history', '', 2, overlapping))).toEqual({ stored: 2, lineCount: 5 });
         const rows = await scanAll();
         expect(rows.map((r) => r.step)).toEqual([0, 1, 2, 3, 4]);
         expect(rows[2]!.line).toBe(row(2, { loss: 0.2 }));
@@ -55,7 +63,7 @@ for (const backend of sqlBackends()) {
 
       it('an empty chunk stores nothing and still reports the count', async () => {
         await history.append(RUN, 'history', '', 0, steps(2));
-        expect(await history.append(RUN, 'history', '', 2, [])).toEqual({ stored: 0, lineCount: 2 });
+        expect(counts(await history.append(RUN, 'history', '', 2, []))).toEqual({ stored: 0, lineCount: 2 });
       });
 
       it('keeps runs apart', async () => {
@@ -82,7 +90,7 @@ for (const backend of sqlBackends()) {
       it('shared mode: rows without _step get server-assigned steps across writers', async () => {
         await history.append(RUN, 'history', 'writer-a', 0, ['{"a": 1}', '{"a": 2}']);
         // Another writer's offsets are its own: offset 0 again is new data, not a retry.
-        expect(await history.append(RUN, 'history', 'writer-b', 0, ['{"b": NaN}'])).toEqual({ stored: 1, lineCount: 3 });
+        expect(counts(await history.append(RUN, 'history', 'writer-b', 0, ['{"b": NaN}']))).toEqual({ stored: 1, lineCount: 3 });
         await history.append(RUN, 'history', 'writer-a', 2, ['{"a": 3}']);
         // A retried chunk keeps its first step instead of taking a new one.
         await history.append(RUN, 'history', 'writer-a', 0, ['{"a": 1}', '{"a": 2}']);
@@ -122,8 +130,8 @@ for (const backend of sqlBackends()) {
       it('a replay of stored steps at later offsets (wandb sync of a run the server has) stores only new steps', async () => {
         await history.append(RUN, 'history', '', 0, steps(5));
         // upsertBucket answered 5 lines, so the sync sends the whole run again from offset 5 (2 steps are new).
-        expect(await history.append(RUN, 'history', '', 5, steps(7))).toEqual({ stored: 2, lineCount: 7 });
-        expect(await history.append(RUN, 'history', '', 12, steps(7))).toEqual({ stored: 0, lineCount: 7 });
+        expect(counts(await history.append(RUN, 'history', '', 5, steps(7)))).toEqual({ stored: 2, lineCount: 7 });
+        expect(counts(await history.append(RUN, 'history', '', 12, steps(7)))).toEqual({ stored: 0, lineCount: 7 });
         const rows = await scanAll();
         expect(rows.map((r) => r.step)).toEqual([0, 1, 2, 3, 4, 5, 6]);
         expect(rows.map((r) => r.line)).toEqual(steps(7));
@@ -132,7 +140,7 @@ for (const backend of sqlBackends()) {
 
       it('a step below the last one that the run does not have yet is stored', async () => {
         await history.append(RUN, 'history', '', 0, [row(5)]);
-        expect(await history.append(RUN, 'history', '', 1, [row(1), row(5, { again: 1 })])).toEqual({ stored: 1, lineCount: 2 });
+        expect(counts(await history.append(RUN, 'history', '', 1, [row(1), row(5, { again: 1 })]))).toEqual({ stored: 1, lineCount: 2 });
         expect((await scanAll()).map((r) => r.line)).toEqual([row(1), row(5)]);
       });
 
@@ -251,7 +259,7 @@ for (const backend of sqlBackends()) {
       expect(await history.keys(RUN)).toEqual({ lastStep: null, keys: [] });
       expect(await scanAll(OTHER)).toHaveLength(1);
       // The run can be written again from scratch.
-      expect(await history.append(RUN, 'history', '', 0, steps(1))).toEqual({ stored: 1, lineCount: 1 });
+      expect(counts(await history.append(RUN, 'history', '', 0, steps(1)))).toEqual({ stored: 1, lineCount: 1 });
     });
   });
 }

@@ -157,7 +157,7 @@ export class SqlHistoryStore implements HistoryStore {
       await tx.updateTable('history_state').set({ next_seq: seq, next_step: nextStep, last_step: lastStep })
         .where('run_id', '=', run).where('stream', '=', stream).execute();
     }
-    return { result: { stored: rows.length, lineCount: seq }, indexed };
+    return { result: { stored: rows.length, lineCount: seq, ...historySummary(indexed) }, indexed };
   }
 
   /**
@@ -298,4 +298,16 @@ export class SqlHistoryStore implements HistoryStore {
     this.flushTimer = null;
     await this.series.flush();
   }
+}
+
+/** What the ingest path tells others about newly stored history rows, from the rows already parsed here. */
+function historySummary(indexed: IndexedRow[]): Pick<AppendResult, 'steps' | 'lastKeys' | 'values'> {
+  if (indexed.length === 0) return {};
+  let from = Infinity, to = -Infinity, values = 0;
+  for (const { step, row } of indexed) {
+    from = Math.min(from, step);
+    to = Math.max(to, step);
+    for (const k in row) if (!k.startsWith('_')) values++;
+  }
+  return { steps: { from, to }, lastKeys: Object.keys(indexed[indexed.length - 1]!.row).filter((k) => !k.startsWith('_')), values };
 }
