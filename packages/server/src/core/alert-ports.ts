@@ -14,7 +14,11 @@ export interface RunAlert {
 /** Which run-state alerts an entity switched on (all off by default). */
 export interface AlertSettings { runFinished: boolean; runFailed: boolean; runCrashed: boolean }
 
-export interface NewRunAlert { runId: RunId; title: string; text: string; level: AlertLevel; waitMs: number; source: AlertSource; at: Date }
+export interface NewRunAlert {
+  runId: RunId; title: string; text: string; level: AlertLevel; waitMs: number; source: AlertSource; at: Date;
+  /** Recorded at most once per run and key (run-state alerts redelivered after a process died). */
+  dedupeKey?: string;
+}
 
 export interface AlertStore {
   /**

@@ -4,10 +4,11 @@ import { ALERT_LEVELS, type AlertLevel, type AlertSettings, type AlertStore, typ
 import { DomainError, ErrorCodes, invalidInput } from './errors.js';
 import type { Logger } from './logger.js';
 import type { Actor } from './orgs.js';
-import type { Entity, MetaStore, Project, Run, RunState } from './ports.js';
+import type { Entity, MetaStore, Project, Run } from './ports.js';
 import type { NewWebhookDelivery, Webhook, WebhookDelivery, WebhookFormat, WebhookStore } from './promotion-ports.js';
 import type { WebhookService } from './webhooks.js';
 import type { Viewer } from './auth.js';
+import { stateOfAlertKey, type AlertedEndState } from './state-alert-key.js';
 
 /**
  * Run alerts: `run.alert()` (GraphQL notifyScriptableRunAlert) and the run-state alerts an entity switched on
@@ -145,29 +146,42 @@ export class AlertService {
   }
 
   /** Called when a run ends: finished, failed, or crashed (heartbeat lost). Never throws (a run's request must not fail for it). */
-  async runStateChanged(run: Run, to: RunState): Promise<void> {
+  /**
+   * Pays the run-state alert a run owes (`key` from stateAlertKey, stored with the state change): records it if the
+   * entity wants it, at most once per key, then clears the debt. False when that failed: the debt stays for the
+   * crash monitor's next sweep, which retries it (also after the process that ended the run died).
+   */
+  async settleStateAlert(run: Run, key: string): Promise<boolean> {
+    const to = stateOfAlertKey(key);
     try {
-      const project = await this.meta.findProjectById(run.projectId);
-      const entity = project ? await this.meta.findEntityById(project.entityId) : null;
-      if (!project || !entity) return;
-      const s = await this.store.alertSettings(entity.id);
-      const wanted = to === 'finished' ? s.runFinished : to === 'failed' ? s.runFailed : to === 'crashed' ? s.runCrashed : false;
-      if (!wanted) return;
-      const text = to === 'finished' ? `Run ${run.displayName} finished.`
-        : to === 'failed' ? `Run ${run.displayName} failed${run.exitCode !== null ? ` (exit code ${run.exitCode})` : ''}.`
-          : `Run ${run.displayName} stopped sending heartbeats and was marked crashed.`;
-      await this.send({ entity, project, run: { ...run, state: to } }, {
-        title: `Run ${to}: ${run.displayName}`, text, level: to === 'finished' ? 'INFO' : 'ERROR', waitMs: 0, source: 'run_state',
-      });
+      if (to) await this.recordStateAlert(run, to, key);
+      await this.meta.clearStateAlertPending(run.id, key);
+      return true;
     } catch (e) {
-      this.log.error({ err: e, runId: run.id, to }, 'run-state alert failed');
+      this.log.error({ err: e, runId: run.id, key }, 'run-state alert failed; retried by the next sweep');
+      return false;
     }
   }
 
-  private async send(c: AlertContext, a: Pick<RunAlert, 'title' | 'text' | 'level' | 'waitMs' | 'source'>): Promise<RunAlert | null> {
+  private async recordStateAlert(run: Run, to: AlertedEndState, key: string): Promise<void> {
+    const project = await this.meta.findProjectById(run.projectId);
+    const entity = project ? await this.meta.findEntityById(project.entityId) : null;
+    if (!project || !entity) return;
+    const s = await this.store.alertSettings(entity.id);
+    const wanted = to === 'finished' ? s.runFinished : to === 'failed' ? s.runFailed : s.runCrashed;
+    if (!wanted) return;
+    const text = to === 'finished' ? `Run ${run.displayName} finished.`
+      : to === 'failed' ? `Run ${run.displayName} failed${run.exitCode !== null ? ` (exit code ${run.exitCode})` : ''}.`
+        : `Run ${run.displayName} stopped sending heartbeats and was marked crashed.`;
+    await this.send({ entity, project, run: { ...run, state: to } }, {
+      title: `Run ${to}: ${run.displayName}`, text, level: to === 'finished' ? 'INFO' : 'ERROR', waitMs: 0, source: 'run_state',
+    }, key);
+  }
+
+  private async send(c: AlertContext, a: Pick<RunAlert, 'title' | 'text' | 'level' | 'waitMs' | 'source'>, dedupeKey?: string): Promise<RunAlert | null> {
     const destinations = await this.webhookStore.listWebhooks([{ kind: 'entity', id: c.entity.id }]);
     const at = this.now();
-    const stored = await this.store.recordAlert({ runId: c.run.id, ...a, at }, (alertId): NewWebhookDelivery[] => {
+    const stored = await this.store.recordAlert({ runId: c.run.id, ...a, at, ...(dedupeKey ? { dedupeKey } : {}) }, (alertId): NewWebhookDelivery[] => {
       const alert: RunAlert = { id: alertId, runId: c.run.id, ...a, createdAt: at };
       return destinations.map((w) => ({
         webhookId: w.id, eventType: ALERT_EVENT, alertId, body: w.format === 'slack' ? slackAlertBody(alert, c) : genericAlertBody(alert, c),

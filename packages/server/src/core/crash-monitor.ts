@@ -1,10 +1,12 @@
 import type { Logger } from './logger.js';
 import type { JobLocks, MetaStore } from './ports.js';
 import type { RunEndListener } from './file-stream.js';
+import { stateAlertKey } from './state-alert-key.js';
 
 /**
  * Marks runs whose SDK went silent: running → crashed, preempting → preempted, after `timeoutMs` without
- * any file_stream request (the SDK heartbeats every 30 s). A later request revives the run.
+ * any file_stream request (the SDK heartbeats every 30 s). A later request revives the run. Each sweep also
+ * pays the run-state alerts still owed (see state-alert-key.ts).
  */
 export class CrashMonitor {
   private timer: NodeJS.Timeout | null = null;
@@ -35,12 +37,14 @@ export class CrashMonitor {
     let changed = 0;
     for (const run of await this.meta.findStaleRuns(['running', 'preempting'], before)) {
       const to = run.state === 'preempting' ? 'preempted' : 'crashed';
-      if (await this.meta.markStale(run.id, [run.state], to, before)) {
+      // The crash alert is owed from the same UPDATE that marks the run, and paid below.
+      if (await this.meta.markStale(run.id, [run.state], to, before, to === 'crashed' ? stateAlertKey(to, now) : null)) {
         changed++;
         this.log.info({ runId: run.id, to }, 'run went silent');
-        if (to === 'crashed') await this.endListener?.({ ...run, state: to }, to);
       }
     }
+    // Every alert still owed: the crashes just marked, and endings whose process died before paying theirs.
+    for (const { run, key } of await this.meta.findPendingStateAlerts(1000)) await this.endListener?.(run, key);
     return changed;
   }
 

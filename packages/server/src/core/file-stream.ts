@@ -9,8 +9,10 @@ import type { LivePublisher } from './live-updates.js';
 import type { HistoryStore, MetaStore, Run, RunPatch, RunState } from './ports.js';
 
 /** Told when a run ends (run-state alerts); must not throw. */
-export type RunEndListener = (run: Run, to: RunState) => Promise<void>;
+/** Told when a run ended (finished, failed, crashed) with the alert key stored with that change (state-alert-key.ts). */
+export type RunEndListener = (run: Run, alertKey: string) => Promise<void>;
 import { mergeJsonObjects, type RunService } from './runs.js';
+import { stateAlertKey } from './state-alert-key.js';
 
 /** Longest single line accepted: the SDK drops lines over 10 MiB - 100 KiB itself (protocol §4.2). */
 export const MAX_LINE_BYTES = 10 * 1024 * 1024;
@@ -123,11 +125,13 @@ export class FileStreamService {
       // only the primary's `complete` decides how the run ended: other writers' later data leave it be.
       patch.state = 'running';
     }
+    // The alert an ending owes is written with the ending itself, so it survives this process dying right after.
+    const ended = patch.state !== undefined && patch.state !== run.state && (patch.state === 'finished' || patch.state === 'failed')
+      ? stateAlertKey(patch.state, new Date()) : null;
+    if (ended) patch.stateAlertPending = ended;
     const updated = await this.meta.updateRun(run.id, patch);
     if (patch.summary !== undefined || (patch.state !== undefined && patch.state !== run.state)) this.live?.runChanged(updated);
-    if (patch.state !== undefined && patch.state !== run.state && (patch.state === 'finished' || patch.state === 'failed')) {
-      await this.endListener?.(updated, patch.state);
-    }
+    if (ended) await this.endListener?.(updated, ended);
     return { stopped: updated.stopRequested };
   }
 }

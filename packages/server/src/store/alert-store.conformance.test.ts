@@ -121,18 +121,36 @@ for (const backend of sqlBackends()) {
 
     it('sends run-state alerts only when switched on, crashed ones from the crash monitor', async () => {
       await alerts.addDestination({ user: owner }, 'ada', { kind: 'webhook', url: 'https://hooks.example.com/a', secret: SECRET });
-      await alerts.runStateChanged({ ...run, state: 'finished' }, 'finished');
+      expect(await alerts.settleStateAlert({ ...run, state: 'finished' }, 'finished@1')).toBe(true);
       expect(await alerts.forRun(run)).toEqual([]);
       expect(await alerts.updateSettings({ user: owner }, 'ada', { runCrashed: true, runFailed: true })).toEqual({ runFinished: false, runFailed: true, runCrashed: true });
       expect(await alertStore.alertSettings(owner.entityId as EntityId)).toEqual({ runFinished: false, runFailed: true, runCrashed: true });
-      await alerts.runStateChanged({ ...run, state: 'finished' }, 'finished');
+      expect(await alerts.settleStateAlert({ ...run, state: 'finished' }, 'finished@2')).toBe(true);
       expect(await alerts.forRun(run)).toEqual([]);
       const monitor = new CrashMonitor(meta, 1000, 1000, silent);
-      monitor.onRunEnded((r, to) => alerts.runStateChanged(r, to));
+      monitor.onRunEnded(async (r, key) => { await alerts.settleStateAlert(r, key); });
       expect(await monitor.sweep(new Date(Date.now() + 3_600_000))).toBe(1);
       const [crashed] = await alerts.forRun(run);
       expect(crashed).toMatchObject({ source: 'run_state', level: 'ERROR', title: 'Run crashed: run-1' });
       expect(crashed!.deliveries).toHaveLength(1);
+      expect(await meta.findPendingStateAlerts(10)).toEqual([]);
+    });
+
+    it('pays a crash alert owed by a process that died after marking the run, exactly once', async () => {
+      await alerts.addDestination({ user: owner }, 'ada', { kind: 'webhook', url: 'https://hooks.example.com/a', secret: SECRET });
+      await alerts.updateSettings({ user: owner }, 'ada', { runCrashed: true });
+      // Process A marks the run crashed (the alert owed is stored with it) and dies before recording the alert.
+      const later = new Date(Date.now() + 3_600_000);
+      expect(await meta.markStale(run.id, ['running'], 'crashed', later, 'crashed@42')).toBe(true);
+      const monitor = new CrashMonitor(meta, 1000, 1000, silent);
+      monitor.onRunEnded(async (r, key) => { await alerts.settleStateAlert(r, key); });
+      // Process B's sweep finds nothing stale but pays the debt; the same key from a second process is a no-op.
+      expect(await monitor.sweep(later)).toBe(0);
+      expect(await alerts.settleStateAlert({ ...run, state: 'crashed' }, 'crashed@42')).toBe(true);
+      await monitor.sweep(later);
+      const all = await alerts.forRun(run);
+      expect(all.map((a) => a.title)).toEqual(['Run crashed: run-1']);
+      expect(all[0]!.deliveries).toHaveLength(1);
     });
   });
 }

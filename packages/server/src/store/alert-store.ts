@@ -27,7 +27,9 @@ export class KyselyAlertStore implements AlertStore {
       }
       const row = await tx.insertInto('run_alerts').values({
         run_id: alert.runId, title: alert.title, text: alert.text, level: alert.level, wait_ms: alert.waitMs, source: alert.source, created_at: at,
-      }).returningAll().executeTakeFirstOrThrow();
+        dedupe_key: alert.dedupeKey ?? null,
+      }).onConflict((oc) => oc.columns(['run_id', 'dedupe_key']).doNothing()).returningAll().executeTakeFirst();
+      if (!row) return null; // already recorded under this key: by a retry, or by another process
       const stored = toAlert(row);
       const queued = deliveries(stored.id);
       if (queued.length > 0) {

@@ -371,11 +371,17 @@ for (const backend of sqlBackends()) {
 
         // The run heartbeats between the scan and the mark: it must stay running.
         await meta.updateRun(revived.id, { heartbeatAt: new Date() });
-        expect(await meta.markStale(revived.id, ['running'], 'crashed', before)).toBe(false);
-        expect(await meta.markStale(silent.id, ['running'], 'crashed', before)).toBe(true);
-        expect(await meta.markStale(silent.id, ['running'], 'crashed', before)).toBe(false);
-        expect(await meta.markStale(preempting.id, ['running'], 'crashed', before)).toBe(false);
-        expect(await meta.markStale(preempting.id, ['preempting'], 'preempted', before)).toBe(true);
+        expect(await meta.markStale(revived.id, ['running'], 'crashed', before, 'crashed@1')).toBe(false);
+        expect(await meta.markStale(silent.id, ['running'], 'crashed', before, 'crashed@1')).toBe(true);
+        expect(await meta.markStale(silent.id, ['running'], 'crashed', before, 'crashed@2')).toBe(false);
+        expect(await meta.markStale(preempting.id, ['running'], 'crashed', before, 'crashed@1')).toBe(false);
+        expect(await meta.markStale(preempting.id, ['preempting'], 'preempted', before, null)).toBe(true);
+        // The alert a crash owes is written with it, and cleared only under its own key.
+        expect((await meta.findPendingStateAlerts(10)).map((p) => [p.run.name, p.key])).toEqual([['silent', 'crashed@1']]);
+        await meta.clearStateAlertPending(silent.id, 'crashed@0');
+        expect(await meta.findPendingStateAlerts(10)).toHaveLength(1);
+        await meta.clearStateAlertPending(silent.id, 'crashed@1');
+        expect(await meta.findPendingStateAlerts(10)).toEqual([]);
 
         expect((await meta.findRunById(silent.id))?.state).toBe('crashed');
         expect((await meta.findRunById(preempting.id))?.state).toBe('preempted');

@@ -44,7 +44,7 @@ const toRunFile = (r: Selectable<Database['run_files']>): RunFile => ({
   mimetype: r.mimetype, uploaded: r.uploaded === 1, updatedAt: new Date(r.updated_at),
 });
 
-type RunUpdate = Partial<Omit<Database['runs'], 'id' | 'config_q' | 'summary_q'>> & { config_q?: string; summary_q?: string };
+type RunUpdate = Partial<Omit<Database['runs'], 'id' | 'config_q' | 'summary_q' | 'state_alert_pending'>> & { config_q?: string; summary_q?: string; state_alert_pending?: string | null };
 
 function runColumns(patch: RunPatch): RunUpdate {
   const out: RunUpdate = {};
@@ -72,6 +72,7 @@ function runColumns(patch: RunPatch): RunUpdate {
   if (patch.exitCode !== undefined) out.exit_code = patch.exitCode;
   if (patch.stopRequested !== undefined) out.stop_requested = patch.stopRequested ? 1 : 0;
   if (patch.heartbeatAt !== undefined) out.heartbeat_at = patch.heartbeatAt.getTime();
+  if (patch.stateAlertPending !== undefined) out.state_alert_pending = patch.stateAlertPending;
   return out;
 }
 
@@ -433,10 +434,18 @@ export class KyselyMetaStore implements MetaStore {
       .where('heartbeat_at', '<', before.getTime()).limit(1000).execute();
     return rows.map(toRun);
   }
-  async markStale(id: RunId, from: RunState[], to: RunState, before: Date) {
-    const r = await this.db.updateTable('runs').set({ state: to, updated_at: Date.now() }).where('id', '=', id)
-      .where('state', 'in', from).where('heartbeat_at', '<', before.getTime()).executeTakeFirst();
+  async markStale(id: RunId, from: RunState[], to: RunState, before: Date, stateAlertPending: string | null) {
+    const r = await this.db.updateTable('runs').set({ state: to, updated_at: Date.now(), state_alert_pending: stateAlertPending })
+      .where('id', '=', id).where('state', 'in', from).where('heartbeat_at', '<', before.getTime()).executeTakeFirst();
     return Number(r.numUpdatedRows) > 0;
+  }
+  async findPendingStateAlerts(limit: number) {
+    const rows = await this.db.selectFrom('runs').selectAll().where('state_alert_pending', 'is not', null)
+      .orderBy('updated_at').limit(limit).execute();
+    return rows.map((r) => ({ run: toRun(r), key: r.state_alert_pending as string }));
+  }
+  async clearStateAlertPending(id: RunId, key: string) {
+    await this.db.updateTable('runs').set({ state_alert_pending: null }).where('id', '=', id).where('state_alert_pending', '=', key).execute();
   }
 
   async upsertRunFile(file: Omit<RunFile, 'updatedAt' | 'uploaded'> & { uploaded?: boolean }) {
