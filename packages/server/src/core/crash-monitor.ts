@@ -1,6 +1,7 @@
 import type { Logger } from './logger.js';
 import type { JobLocks, MetaStore } from './ports.js';
 import type { RunEndListener } from './file-stream.js';
+import type { LivePublisher } from './live-updates.js';
 import { stateAlertKey } from './state-alert-key.js';
 
 /**
@@ -11,6 +12,12 @@ import { stateAlertKey } from './state-alert-key.js';
 export class CrashMonitor {
   private timer: NodeJS.Timeout | null = null;
   private endListener: RunEndListener | null = null;
+  private live: LivePublisher | null = null;
+
+  /** Browsers watching the project see crashed and preempted runs change state without a reload. */
+  useLive(live: LivePublisher): void {
+    this.live = live;
+  }
 
   onRunEnded(listener: RunEndListener): void {
     this.endListener = listener;
@@ -41,6 +48,7 @@ export class CrashMonitor {
       if (await this.meta.markStale(run.id, [run.state], to, before, to === 'crashed' ? stateAlertKey(to, now) : null)) {
         changed++;
         this.log.info({ runId: run.id, to }, 'run went silent');
+        this.live?.runChanged({ ...run, state: to });
       }
     }
     // Every alert still owed: the crashes just marked, and endings whose process died before paying theirs.

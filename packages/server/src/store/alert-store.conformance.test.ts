@@ -5,6 +5,8 @@ import { AliasProtection } from '../core/alias-protection.js';
 import { AlertService } from '../core/alerts.js';
 import { CrashMonitor } from '../core/crash-monitor.js';
 import { DomainError } from '../core/errors.js';
+import { InProcessLiveEvents } from '../core/in-process-cluster.js';
+import { LivePublisher, projectTopic } from '../core/live-updates.js';
 import type { Logger } from '../core/logger.js';
 import type { MetaStore, Run, User } from '../core/ports.js';
 import { signWebhookBody, WebhookAddressPolicy, WebhookService, type WebhookRequest } from '../core/webhooks.js';
@@ -151,6 +153,23 @@ for (const backend of sqlBackends()) {
       const all = await alerts.forRun(run);
       expect(all.map((a) => a.title)).toEqual(['Run crashed: run-1']);
       expect(all[0]!.deliveries).toHaveLength(1);
+    });
+
+    it('announces crashed and preempted runs to live subscribers, without an alert for preemption', async () => {
+      await alerts.updateSettings({ user: owner }, 'ada', { runCrashed: true });
+      const preempting = (await meta.insertRun({ projectId: run.projectId, name: 'r2', userId: owner.id, state: 'preempting' }, (n) => `run-${n}`)).run;
+      const events = new InProcessLiveEvents();
+      const seen: unknown[] = [];
+      events.subscribe(projectTopic(run.projectId), (e) => seen.push(e.data));
+      const monitor = new CrashMonitor(meta, 1000, 1000, silent);
+      monitor.useLive(new LivePublisher(events, silent));
+      monitor.onRunEnded(async (r, key) => { await alerts.settleStateAlert(r, key); });
+      expect(await monitor.sweep(new Date(Date.now() + 3_600_000))).toBe(2);
+      expect(seen).toEqual(expect.arrayContaining([
+        { kind: 'run', run: 'r1', state: 'crashed' }, { kind: 'run', run: 'r2', state: 'preempted' },
+      ]));
+      expect((await alerts.forRun(run)).map((a) => a.title)).toEqual(['Run crashed: run-1']);
+      expect(await alerts.forRun(preempting)).toEqual([]);
     });
   });
 }
