@@ -350,6 +350,7 @@ export const ROUTE_RULES: Record<string, HttpCase[] | 'graphql-fields'> = {
     { name: 'public project', needs: 'read', target: 'publicProject', method: 'GET', url: '/api/live/projects/{team}/{publicProject}?max_seconds=0' },
   ],
   'GET /api/v1/projects/:entity/:project/storage': [{ needs: 'read', target: team, method: 'GET', url: '/api/v1/projects/{team}/{project}/storage' }],
+  'GET /api/v1/projects/:entity/:project/storage/history': [{ needs: 'read', target: team, method: 'GET', url: '/api/v1/projects/{team}/{project}/storage/history' }],
   // Run media (http/media-routes.ts): all read the run through RunService, so a hidden run is a 404.
   'GET /api/v1/media/:entity/:project/:run': [{ needs: 'read', target: team, method: 'GET', url: '/api/v1/media/{team}/{project}/{run}' }],
   'GET /api/v1/media/:entity/:project/:run/value': [{ needs: 'read', target: team, method: 'GET', url: '/api/v1/media/{team}/{project}/{run}/value?key=loss&step=1' }],
@@ -360,6 +361,8 @@ export const ROUTE_RULES: Record<string, HttpCase[] | 'graphql-fields'> = {
   'GET /api/v1/media/:entity/:project/:run/artifact-file/:artifact/*': [{ needs: 'read', target: team, method: 'GET', url: '/api/v1/media/{team}/{project}/{run}/artifact-file/{artifactId}/data.txt' }],
   // The web UI's artifact file tree and alias permissions (a version or project the caller cannot read is 404 like a missing one).
   'GET /api/v1/artifacts/:id/files': [{ needs: 'read', target: team, method: 'GET', url: '/api/v1/artifacts/{artifactId}/files' }],
+  // The whole version as a zip: the same read access as its files (a version the caller cannot read is 404).
+  'GET /api/v1/artifacts/:id/archive': [{ needs: 'read', target: team, method: 'GET', url: '/api/v1/artifacts/{artifactId}/archive' }],
   'GET /api/v1/projects/:entity/:project/alias-permissions': [
     { name: 'project', needs: 'read', target: team, method: 'GET', url: '/api/v1/projects/{team}/{project}/alias-permissions' },
     { name: 'registry', needs: 'read', target: 'registry', method: 'GET', url: '/api/v1/projects/{orgEntity}/{registry}/alias-permissions' },
@@ -391,6 +394,11 @@ export const ROUTE_RULES: Record<string, HttpCase[] | 'graphql-fields'> = {
   'GET /api/v1/admin/service-accounts/:user/keys': [{ needs: 'siteAdmin', expect: ADMIN_ONLY_GET, method: 'GET', url: '/api/v1/admin/service-accounts/team-ml-bot/keys' }],
   'POST /api/v1/admin/service-accounts/:user/keys': [{ needs: 'siteAdmin', expect: ADMIN_ONLY, method: 'POST', url: '/api/v1/admin/service-accounts/team-ml-bot/keys', body: { name: 'matrix' }, status: 201 }],
   'DELETE /api/v1/admin/service-accounts/:user/keys/:id': [{ needs: 'siteAdmin', expect: ADMIN_ONLY, method: 'DELETE', url: '/api/v1/admin/service-accounts/team-ml-bot/keys/90000021', status: 404 }],
+  'POST /api/v1/admin/teams': [{ needs: 'siteAdmin', expect: ADMIN_ONLY, method: 'POST', url: '/api/v1/admin/teams', body: { org: '{org}', name: '{unique}' }, status: 201 }],
+  'GET /api/v1/admin/orgs/:org/ttl-default': [{ needs: 'siteAdmin', expect: ADMIN_ONLY_GET, method: 'GET', url: '/api/v1/admin/orgs/{org}/ttl-default' }],
+  'GET /api/v1/admin/orgs/:org/ttl-default-preview': [{ needs: 'siteAdmin', expect: ADMIN_ONLY_GET, method: 'GET', url: '/api/v1/admin/orgs/{org}/ttl-default-preview?value=86400' }],
+  // Unsetting (null) leaves the seeded data as it was for the other cases.
+  'PUT /api/v1/admin/orgs/:org/ttl-default': [{ needs: 'siteAdmin', expect: ADMIN_ONLY, method: 'PUT', url: '/api/v1/admin/orgs/{org}/ttl-default', body: { seconds: null } }],
   'GET /api/v1/admin/webhooks': [{ needs: 'siteAdmin', expect: ADMIN_ONLY_GET, method: 'GET', url: '/api/v1/admin/webhooks?target={org}' }],
   'POST /api/v1/admin/webhooks': [{ needs: 'siteAdmin', expect: ADMIN_ONLY, method: 'POST', url: '/api/v1/admin/webhooks', body: { target: '{org}', url: 'http://127.0.0.1:9/matrix', secret: 'matrix-secret-0123456789' }, status: 201 }],
   'DELETE /api/v1/admin/webhooks/:id': [{ needs: 'siteAdmin', expect: ADMIN_ONLY, method: 'DELETE', url: '/api/v1/admin/webhooks/90000022', status: 404 }],

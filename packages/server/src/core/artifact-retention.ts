@@ -28,19 +28,32 @@ export class ArtifactRetention {
     }
     for (;;) {
       const batch = await this.store.findPurgeable(now - this.graceMs, 500);
-      for (const a of batch) {
-        // Database first: a crash between the two leaves an unreferenced blob (harmless), never a
-        // referenced one missing.
-        for (const hex of await this.store.purge(a.id)) {
-          await this.blobs.delete(contentKey(hex));
-          result.blobsDeleted++;
-        }
-      }
+      // Database first (the released content is queued in the purge's transaction), bytes after: a crash in
+      // between leaves queued work for the next pass, never a referenced blob missing.
+      for (const a of batch) await this.store.purge(a.id);
       result.purged += batch.length;
       if (batch.length < 500) break;
     }
+    result.blobsDeleted = await this.deleteReleasedBlobs();
     if (result.expired || result.purged) this.log.info({ ...result }, 'artifact retention');
     return result;
+  }
+
+  /** Deletes the blobs purges released, including those a dead process queued and never got to. */
+  private async deleteReleasedBlobs(): Promise<number> {
+    let deleted = 0;
+    for (;;) {
+      const queued = await this.store.queuedBlobDeletions(500);
+      for (const hex of queued) {
+        // Content stored again since (a new version with the same bytes) keeps its blob.
+        if (await this.store.blobStillReleased(hex)) {
+          await this.blobs.delete(contentKey(hex));
+          deleted++;
+        }
+        await this.store.dequeueBlobDeletion(hex);
+      }
+      if (queued.length < 500) return deleted;
+    }
   }
 
   async restore(artifactId: number): Promise<boolean> {
@@ -48,9 +61,9 @@ export class ArtifactRetention {
   }
 
   /**
-   * Runs every interval, in one process at a time (`locks`). Each step is idempotent (soft delete, then purge in
-   * one transaction, then blob deletes), so a pass cut short by a dying process is finished by the next holder;
-   * only blobs whose purge committed just before the death stay behind unreferenced.
+   * Runs every interval, in one process at a time (`locks`). Each step is idempotent (soft delete, then purge and
+   * queueing of released content in one transaction, then blob deletes from the queue), so a pass cut short by a
+   * dying process is finished by the next holder.
    */
   start(intervalMs: number, locks: JobLocks): void {
     this.timer = setInterval(() => {

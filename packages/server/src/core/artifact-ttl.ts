@@ -1,5 +1,5 @@
 import { DomainError, ErrorCodes, invalidInput } from './errors.js';
-import type { Artifact, ArtifactStore, MetaStore, TtlDefaults } from './ports.js';
+import type { Artifact, ArtifactStore, MetaStore, OrganizationId, Project, TtlDefaults } from './ports.js';
 
 /** The SDK's wire values (artifact.py `_ttl_duration_seconds_to_gql`): -1 = inherit, -2 = no TTL. */
 const WIRE_INHERIT = -1;
@@ -19,10 +19,14 @@ export function ttlFromWire(value: number | null): TtlSetting {
   throw invalidInput(`ttlDurationSeconds must be a positive number of seconds, -1 (inherit) or -2 (no TTL); got ${value}`);
 }
 
-/** The TTL that applies to a version: its own, else its collection's default, else its project's (0 = none). */
+/**
+ * The TTL that applies to a version. Precedence, nearest wins: its own TTL, else its collection's default, else
+ * its project's, else its organization's (org entity and team projects only). The first level that is set
+ * decides, and 0 there means "never expire" (a project can opt out of its organization's default).
+ */
 export function effectiveTtl(own: TtlSetting, defaults: TtlDefaults): number | null {
   if (!own.inherited) return own.seconds;
-  const inherited = defaults.collection ?? defaults.project;
+  const inherited = defaults.collection ?? defaults.project ?? defaults.organization;
   return inherited !== null && inherited > 0 ? inherited : null;
 }
 
@@ -77,6 +81,29 @@ export class ArtifactTtlService {
   async defaults(target: string): Promise<TtlDefaults> {
     const { projectId, collectionId } = await this.resolve(target);
     return this.store.ttlDefaults(projectId, collectionId);
+  }
+
+  /** An organization's default (seconds, 0 = never expire, null = unset); NOT_FOUND for no such organization. */
+  async orgDefault(orgName: string): Promise<{ orgId: OrganizationId; seconds: number | null }> {
+    const org = await this.meta.findOrganizationByName(orgName);
+    if (!org) throw new DomainError(ErrorCodes.NOT_FOUND, `no organization ${orgName}`);
+    return { orgId: org.id, seconds: await this.store.orgTtlDefault(org.id) };
+  }
+
+  /** Sets or clears an organization's default (the caller checked who may). Live, like the other defaults. */
+  async setOrgDefault(orgName: string, value: number | null): Promise<number | null> {
+    if (value !== null && (!Number.isSafeInteger(value) || value < 0)) throw invalidInput('value must be seconds ≥ 0 (0 = never expire) or null (unset)');
+    const { orgId } = await this.orgDefault(orgName);
+    await this.store.setOrgTtlDefault(orgId, value);
+    return value;
+  }
+
+  /** The projects an organization's default reaches: its org entity's and its teams'. */
+  async orgProjects(orgId: OrganizationId): Promise<Project[]> {
+    const org = await this.meta.findOrganizationById(orgId);
+    if (!org) return [];
+    const entities = [org.entityId, ...(await this.meta.listTeamsOfOrganization(orgId)).map((t) => t.id)];
+    return (await Promise.all(entities.map((id) => this.meta.listProjects(id)))).flat();
   }
 
   private async resolve(target: string) {

@@ -7,6 +7,7 @@ import type { Viewer } from './auth.js';
 import { DomainError, ErrorCodes, invalidInput } from './errors.js';
 import type { Artifact, ArtifactManifestPart, ArtifactStore, BlobStore, ChangeActor, Entity, MetaStore, Project } from './ports.js';
 import { downloadPath, uploadPath } from './run-files.js';
+import { storageHistory } from './storage-history.js';
 import type { UrlSigner } from './url-signer.js';
 import { ttlFromWire, type TtlSetting } from './artifact-ttl.js';
 import { actorOf, type AliasProtection } from './alias-protection.js';
@@ -755,6 +756,12 @@ export class ArtifactService {
   async storageUsage(viewer: Viewer, entityName: string, projectName: string) {
     const { project } = await this.access.project(viewer, entityName, projectName);
     return this.store.storageUsage(project.id);
+  }
+
+  /** Logical and deduplicated bytes of the project's versions over time (core/storage-history.ts). */
+  async storageHistory(viewer: Viewer, entityName: string, projectName: string, now = Date.now()) {
+    const { project } = await this.access.project(viewer, entityName, projectName);
+    return storageHistory(await this.store.storageSpans(project.id), now);
   }
 
   /** A GET URL for a blob: presigned by the object store where it can (absolute), else Cairn-signed (a path). */

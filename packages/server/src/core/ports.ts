@@ -75,7 +75,10 @@ export interface Run {
 export type RunPatch = Partial<Pick<Run,
   'displayName' | 'state' | 'config' | 'summary' | 'systemMetrics' | 'tags' | 'notes' | 'description' |
   'groupName' | 'jobType' | 'host' | 'program' | 'commit' | 'repo' | 'sweepName' | 'exitCode' |
-  'stopRequested' | 'heartbeatAt'>>;
+  'stopRequested' | 'heartbeatAt'>> & {
+  /** The run-state alert this change owes (`<state>@<ms>`, see StateAlertKey), written in the same UPDATE. */
+  stateAlertPending?: string | null;
+};
 
 export interface NewRun extends RunPatch { projectId: ProjectId; name: string; userId: UserId | null }
 
@@ -213,7 +216,11 @@ export interface MetaStore {
   groupRuns(projectId: ProjectId, filter: FilterNode, field: FieldRef, limit: number): Promise<RunGroupCount[]>;
   findStaleRuns(states: RunState[], before: Date): Promise<Run[]>;
   /** Moves a run from one of `from` to `to` only if it is still stale: no lost revival races. */
-  markStale(id: RunId, from: RunState[], to: RunState, before: Date): Promise<boolean>;
+  markStale(id: RunId, from: RunState[], to: RunState, before: Date, stateAlertPending: string | null): Promise<boolean>;
+  /** Runs that still owe a run-state alert (a process died between ending the run and recording it). */
+  findPendingStateAlerts(limit: number): Promise<{ run: Run; key: string }[]>;
+  /** Clears the owed alert if it is still `key` (a newer ending of the run keeps its own). */
+  clearStateAlertPending(id: RunId, key: string): Promise<void>;
   // run files
   upsertRunFile(file: Omit<RunFile, 'updatedAt' | 'uploaded'> & { uploaded?: boolean }): Promise<RunFile>;
   markRunFilesUploaded(runId: RunId, names: string[]): Promise<void>;
@@ -263,7 +270,13 @@ export interface NewArtifact {
   clientId: string | null; distributedId: string | null; requestedAliases: string[]; tags: string[];
 }
 /** Default TTLs at one level: seconds, 0 = "never expire" (overrides a wider default), null = none set here. */
-export interface TtlDefaults { project: number | null; collection: number | null }
+/** Bytes held from `from` until `until` (epoch ms; null = still held). */
+export interface StorageSpan { from: number; until: number | null; bytes: number }
+/**
+ * Default TTLs above a version (seconds; 0 = never expire; null = unset), nearest first: its collection's,
+ * its project's, its organization's (projects of an org entity or a team; personal projects have none).
+ */
+export interface TtlDefaults { project: number | null; collection: number | null; organization: number | null }
 /** What the fallback download route may serve: bytes held by a live version in this scope. */
 /** Where an artifact file is looked for by digest; projectIds: the projects of an entity the caller may read. */
 export type ContentScope = { artifactId: number } | { collectionId: number } | { entityId: EntityId } | { projectIds: ProjectId[] };
@@ -355,12 +368,27 @@ export interface ArtifactStore {
   softDelete(artifactId: number, now: number): Promise<void>;
   restore(artifactId: number): Promise<boolean>;
   findPurgeable(deletedBefore: number, limit: number): Promise<Artifact[]>;
-  purge(artifactId: number): Promise<string[]>;
+  /** Purges a version; content no other version lists is queued for deletion in the same transaction. */
+  purge(artifactId: number): Promise<void>;
+  /** Content queued by purges, oldest first (md5 hex). */
+  queuedBlobDeletions(limit: number): Promise<string[]>;
+  /** True while nothing has stored that content again since it was queued: its blob may go. */
+  blobStillReleased(md5Hex: string): Promise<boolean>;
+  dequeueBlobDeletion(md5Hex: string): Promise<void>;
   storageUsage(projectId: ProjectId): Promise<{ logicalBytes: number; storedBytes: number; collections: { name: string; logicalBytes: number; storedBytes: number; versions: number }[] }>;
+  /**
+   * What storage history can be rebuilt from: logical bytes by [committed, deleted) span (purged versions
+   * included: their rows stay), and deduplicated content bytes by [first referenced, last released) span over
+   * versions whose file lists remain (live, or deleted and not yet purged). `until` null = still live.
+   */
+  storageSpans(projectId: ProjectId): Promise<{ logical: StorageSpan[]; stored: StorageSpan[] }>;
   /** Every project's and collection's storage at once (live versions only), for /metrics. */
   storageReport(): Promise<StorageReportRow[]>;
   /** The defaults a version of this collection would inherit. */
   ttlDefaults(projectId: ProjectId, collectionId: number): Promise<TtlDefaults>;
+  /** An organization's default TTL (seconds, 0 = never expire) or null when unset; set null to unset. */
+  orgTtlDefault(orgId: OrganizationId): Promise<number | null>;
+  setOrgTtlDefault(orgId: OrganizationId, seconds: number | null): Promise<void>;
   /** Sets (seconds; 0 = never expire) or removes (null) the default of a project (collectionId 0) or collection. */
   setTtlDefault(projectId: ProjectId, collectionId: number, seconds: number | null): Promise<void>;
   /** Size of the content with this entry digest (base64 MD5) when a live version in `scope` lists it, else null. */

@@ -25,6 +25,7 @@ import type { RegistryStore } from './registry-ports.js';
 import { WebhookAddressPolicy, WebhookService, type WebhookOptions } from './webhooks.js';
 import { ArtifactDownloads } from './artifact-downloads.js';
 import { ArtifactBrowser } from './artifact-browser.js';
+import { ArtifactArchiveService } from './artifact-archive.js';
 import { ArtifactTtlService } from './artifact-ttl.js';
 import { AdminConsole } from './admin-console.js';
 import { TtlPreviewService } from './ttl-preview.js';
@@ -96,15 +97,13 @@ export function createServices(deps: CoreDeps) {
     { ...deps.webhooks, policy: new WebhookAddressPolicy(deps.webhooks.allowCidrs) }, deps.log);
   webhooks.addSource(promotions);
   const alerts = new AlertService(deps.meta, access, deps.alertStore, deps.webhookStore, webhooks, deps.log);
-  fileStream.onRunEnded((run, to) => alerts.runStateChanged(run, to));
+  fileStream.onRunEnded(async (run, key) => { await alerts.settleStateAlert(run, key); });
   const livePublisher = new LivePublisher(liveEvents, deps.log);
   runs.useLive(livePublisher);
   fileStream.useLive(livePublisher);
   const live = new LiveUpdateService(liveEvents, access);
-  crashMonitor.onRunEnded(async (run, to) => {
-    livePublisher.runChanged({ ...run, state: to });
-    await alerts.runStateChanged(run, to);
-  });
+  crashMonitor.useLive(livePublisher);
+  crashMonitor.onRunEnded(async (run, key) => { await alerts.settleStateAlert(run, key); });
   const workspaceLayouts = new WorkspaceLayoutService(access, deps.workspaceLayoutStore);
   const reports = new ReportService(deps.meta, access, deps.viewStore);
   const artifactDownloads = new ArtifactDownloads(deps.meta, deps.artifactStore, deps.blobs, access);
@@ -120,7 +119,8 @@ export function createServices(deps: CoreDeps) {
   access.useProjectRule(registries);
   aliasProtection.useRegistryRoles(async (viewer, orgEntity, project) => (await registries.roleOnProject(viewer, orgEntity, project)) ?? null);
   const artifactBrowser = new ArtifactBrowser(artifacts, access, aliasProtection);
+  const artifactArchive = new ArtifactArchiveService(artifacts, deps.blobs);
   const ttlPreview = new TtlPreviewService(artifacts, artifactTtl, access);
-  return { adminConsole, ttlPreview, media, reports, artifactBrowser, workspaceLayouts, liveEvents, live, jobLocks, projectVisibility, alerts, registries, aliasProtection, promotions, webhooks, audit, webAuth, apiKeys, orgs, access, auth, signer, runs, streams, metrics, artifacts, artifactDownloads, artifactTtl, retention, fileStream, runFiles, crashMonitor, meta: deps.meta };
+  return { adminConsole, ttlPreview, media, reports, artifactBrowser, artifactArchive, workspaceLayouts, liveEvents, live, jobLocks, projectVisibility, alerts, registries, aliasProtection, promotions, webhooks, audit, webAuth, apiKeys, orgs, access, auth, signer, runs, streams, metrics, artifacts, artifactDownloads, artifactTtl, retention, fileStream, runFiles, crashMonitor, meta: deps.meta };
 }
 export type Services = ReturnType<typeof createServices>;

@@ -3,7 +3,8 @@ import { effectiveTtl, ttlFromWire, type ArtifactTtlService } from './artifact-t
 import type { ArtifactService } from './artifacts.js';
 import type { Viewer } from './auth.js';
 import { DomainError, ErrorCodes, invalidInput } from './errors.js';
-import type { Artifact, TtlDefaults } from './ports.js';
+import type { ProjectId } from '@cairn/shared';
+import type { Artifact, ArtifactCollection, TtlDefaults } from './ports.js';
 
 /** A TTL as a version would have it: seconds (null: never expires), whether inherited, and the expiry it gives. */
 export interface TtlOutcome { seconds: number | null; inherited: boolean; expiresAt: string | null }
@@ -73,15 +74,39 @@ export class TtlPreviewService {
       collections = [];
       for (const t of await store.listTypes(project.id)) collections.push(...await store.listCollections(project.id, t.id));
     }
+    const items = collections.map((c) => ({ projectId: project.id, collection: c }));
+    return this.tally(items, (before) => (collection !== null ? { ...before, collection: value } : { ...before, project: value }), now);
+  }
+
+  /**
+   * An organization's default set to `value` (seconds; 0 = never expire; null = unset) over every project it
+   * reaches (its org entity's and its teams'). The caller checked the viewer may administer it.
+   */
+  async orgDefaultChange(orgName: string, value: number | null, now = new Date()) {
+    if (value !== null && (!Number.isSafeInteger(value) || value < 0)) throw invalidInput('value must be seconds ≥ 0 (0 = never expire) or null (unset)');
+    const { orgId } = await this.ttl.orgDefault(orgName);
+    const store = this.artifacts.artifactStore;
+    const items = [];
+    for (const p of await this.ttl.orgProjects(orgId)) {
+      for (const t of await store.listTypes(p.id)) {
+        // Registry collections only link versions (which never expire); the versions live in their own projects.
+        for (const c of await store.listCollections(p.id, t.id)) if (c.kind !== 'portfolio') items.push({ projectId: p.id, collection: c });
+      }
+    }
+    return this.tally(items, (before) => ({ ...before, organization: value }), now);
+  }
+
+  /** The inheriting versions of these collections, their expiry under today's defaults and under `change`'s. */
+  private async tally(items: { projectId: ProjectId; collection: ArtifactCollection }[], change: (before: TtlDefaults) => TtlDefaults, now: Date) {
+    const store = this.artifacts.artifactStore;
     const out: DefaultTtlPreview & { truncated: boolean } = {
       inheriting: 0, wouldExpire: 0, pastDue: 0, changed: 0, earliest: null, latest: null, soonest: [], truncated: false,
     };
     const all: { collection: string; version: number; expiresAt: string }[] = [];
     let read = 0;
-    for (const c of collections) {
-      const before = await store.ttlDefaults(project.id, c.id);
-      // A project default only reaches collections without their own default.
-      const after: TtlDefaults = collection !== null ? { ...before, collection: value } : { ...before, project: value };
+    for (const { projectId, collection: c } of items) {
+      const before = await store.ttlDefaults(projectId, c.id);
+      const after = change(before);
       for (let offset = 0; ; offset += PAGE) {
         const page = await store.listVersions(c.id, offset, PAGE);
         for (const { artifact, versionIndex } of page) {

@@ -75,6 +75,37 @@ export function registerAdminUiRoutes(app: FastifyInstance, services: Services) 
     return { organizations: await services.adminConsole.organizations(viewer) };
   });
 
+  /** A new team in an organization; the signed-in admin becomes its admin unless `admin` names someone else. */
+  app.post('/api/v1/admin/teams', { bodyLimit: SMALL_JSON }, async (request, reply) => {
+    const viewer = await admin(request);
+    const body = parse(z.object({ org: z.string().min(1).max(100), name: z.string().min(1).max(100), admin: z.string().max(254).optional() }), request.body, 'team');
+    const team = await services.orgs.createTeam(viewer, { name: body.name, org: body.org, admin: body.admin || null });
+    return reply.code(201).send({ name: team.name, org: body.org });
+  });
+
+  /** An organization's default TTL for new (and inheriting) artifact versions: seconds, 0 never expire, null unset. */
+  app.get<{ Params: { org: string } }>('/api/v1/admin/orgs/:org/ttl-default', async (request) => {
+    await admin(request);
+    const { seconds } = await services.artifactTtl.orgDefault(request.params.org);
+    return { organization: request.params.org, seconds };
+  });
+
+  /** Dry run of an organization default (`value` seconds, 0 never, absent = unset) over its projects. */
+  app.get<{ Params: { org: string }; Querystring: Record<string, string | undefined> }>('/api/v1/admin/orgs/:org/ttl-default-preview', async (request) => {
+    await admin(request);
+    const q = parse(z.object({ value: z.coerce.number().int().min(0).optional() }), request.query, 'default TTL preview');
+    return services.ttlPreview.orgDefaultChange(request.params.org, q.value ?? null);
+  });
+
+  app.put<{ Params: { org: string } }>('/api/v1/admin/orgs/:org/ttl-default', { bodyLimit: SMALL_JSON }, async (request) => {
+    const viewer = await admin(request);
+    const { seconds } = parse(z.object({ seconds: z.number().int().min(0).nullable() }), request.body, 'default TTL');
+    const before = (await services.artifactTtl.orgDefault(request.params.org)).seconds;
+    await services.artifactTtl.setOrgDefault(request.params.org, seconds);
+    await services.audit.record({ actor: viewer.user.username, action: 'artifact.ttl-default', target: `org:${request.params.org}`, ip: request.ip ?? null, detail: { value: seconds, previous: before } });
+    return { organization: request.params.org, seconds };
+  });
+
   app.get<{ Params: { target: string } }>('/api/v1/admin/members/:target', async (request) => {
     const viewer = await admin(request);
     const members = await services.adminConsole.members(viewer, request.params.target);

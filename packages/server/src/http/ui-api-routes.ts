@@ -39,6 +39,12 @@ export function registerUiApiRoutes(app: FastifyInstance, services: Services) {
     return { total, runs: page.map(({ run }) => runRow(run)) };
   });
 
+  /** Artifact bytes of a project over time (logical and after dedup), for the storage page's growth chart. */
+  app.get<{ Params: { entity: string; project: string } }>('/api/v1/projects/:entity/:project/storage/history', async (request) => {
+    const viewer = await requireViewer(request, services);
+    return services.artifacts.storageHistory(viewer, request.params.entity, request.params.project);
+  });
+
   /** Artifact storage of a project: bytes as logged, bytes stored after dedup, per collection. */
   app.get<{ Params: { entity: string; project: string } }>('/api/v1/projects/:entity/:project/storage', async (request) => {
     const viewer = await requireViewer(request, services);

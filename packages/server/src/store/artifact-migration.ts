@@ -146,3 +146,21 @@ export function artifactTtlDefaultsMigration(): Migration {
     },
   };
 }
+
+/**
+ * 0021: an organization's default TTL for artifact versions, below collection and project defaults (see
+ * core/artifact-ttl.ts effectiveTtl). 0 = never expire.
+ */
+export function orgArtifactTtlDefaultMigration(): Migration {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  type Db = Kysely<any>;
+  return {
+    async up(db: Db) {
+      await db.schema.createTable('org_artifact_ttl_defaults')
+        .addColumn('org_id', 'bigint', (c) => c.primaryKey())
+        .addColumn('ttl_seconds', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+  };
+}

@@ -61,8 +61,8 @@ for (const backend of sqlBackends()) {
       await store.setTtlDefault(projectId, 0, 2 * DAY);
       await store.setTtlDefault(projectId, short.sequenceId, DAY);
       await store.setTtlDefault(projectId, keep.sequenceId, 0);
-      expect(await store.ttlDefaults(projectId, short.sequenceId)).toEqual({ project: 2 * DAY, collection: DAY });
-      expect(await store.ttlDefaults(projectId, plain.sequenceId)).toEqual({ project: 2 * DAY, collection: null });
+      expect(await store.ttlDefaults(projectId, short.sequenceId)).toEqual({ project: 2 * DAY, collection: DAY, organization: null });
+      expect(await store.ttlDefaults(projectId, plain.sequenceId)).toEqual({ project: 2 * DAY, collection: null, organization: null });
 
       const now = Date.now();
       const expiredAt = async (days: number) => (await store.findExpired(now + days * DAY * 1000, 100)).map((a) => a.id).sort();

@@ -3,7 +3,7 @@ import { sql, type Selectable, type Transaction } from 'kysely';
 import { DomainError, ErrorCodes } from '../core/errors.js';
 import type {
   Artifact, ArtifactAliasRecord, ArtifactCollection, ArtifactFileEntry, ArtifactManifestPart, ArtifactManifestRecord, ArtifactState,
-  ArtifactStore, ArtifactType, ChangeActor, CollectionKind, ContentObject, MergedManifest, ContentScope, NewArtifact, StorageReportRow, TtlDefaults,
+  ArtifactStore, ArtifactType, ChangeActor, CollectionKind, ContentObject, MergedManifest, ContentScope, NewArtifact, OrganizationId, StorageReportRow, TtlDefaults,
 } from '../core/ports.js';
 import { SYSTEM_ACTOR } from '../core/ports.js';
 import { lockCollection, moveAliasesRecorded, removeAliasesRecorded, removeAllAliasesRecorded } from './promotion-events.js';
@@ -406,10 +406,12 @@ export class KyselyArtifactStore implements ArtifactStore {
   }
 
   async findExpired(now: number, limit: number) {
-    // The version's own TTL, else its collection's default, else its project's (0 there = never expire).
+    // The version's own TTL, else its collection's default, else its project's, else its organization's (0 = never expire).
     const ttl = sql<number | null>`(CASE WHEN artifacts.ttl_inherited = 0 THEN artifacts.ttl_seconds ELSE COALESCE(
       (SELECT d.ttl_seconds FROM artifact_ttl_defaults d WHERE d.project_id = artifacts.project_id AND d.collection_id = artifacts.sequence_id),
-      (SELECT d.ttl_seconds FROM artifact_ttl_defaults d WHERE d.project_id = artifacts.project_id AND d.collection_id = 0)) END)`;
+      (SELECT d.ttl_seconds FROM artifact_ttl_defaults d WHERE d.project_id = artifacts.project_id AND d.collection_id = 0),
+      (SELECT o.ttl_seconds FROM org_artifact_ttl_defaults o JOIN entities e ON e.org_id = o.org_id JOIN projects p ON p.entity_id = e.id
+        WHERE p.id = artifacts.project_id AND e.type IN ('team', 'organization'))) END)`;
     const rows = await this.db.selectFrom('artifacts').selectAll('artifacts').where('state', '=', 'COMMITTED')
       .where('committed_at', 'is not', null)
       .where(sql<boolean>`${ttl} > 0`)
@@ -451,7 +453,7 @@ export class KyselyArtifactStore implements ArtifactStore {
     return rows.map(toArtifact);
   }
   /** Removes a deleted version for good; returns the content (MD5 hex) nothing references any more. */
-  async purge(artifactId: number): Promise<string[]> {
+  async purge(artifactId: number): Promise<void> {
     return this.db.transaction().execute(async (tx) => {
       const files = await tx.selectFrom('artifact_files').select('digest').where('artifact_id', '=', artifactId)
         .where('ref', 'is', null).execute();
@@ -464,7 +466,7 @@ export class KyselyArtifactStore implements ArtifactStore {
       await tx.deleteFrom('artifact_usage').where('artifact_id', '=', artifactId).execute();
       await tx.deleteFrom('artifact_outputs').where('artifact_id', '=', artifactId).execute();
       await tx.updateTable('artifacts').set({ state: 'PURGED', updated_at: Date.now() }).where('id', '=', artifactId).execute();
-      const orphans: string[] = [];
+      const now = Date.now();
       for (const digest of new Set(files.map((f) => f.digest))) {
         // Reference counting: bytes shared by dedup stay while any other version (deleted ones in their
         // grace period included) lists them.
@@ -472,11 +474,21 @@ export class KyselyArtifactStore implements ArtifactStore {
         if (!still) {
           const hex = Buffer.from(digest, 'base64').toString('hex');
           await tx.deleteFrom('content_objects').where('md5_hex', '=', hex).execute();
-          orphans.push(hex);
+          await tx.insertInto('blob_deletions').values({ md5_hex: hex, queued_at: now })
+            .onConflict((oc) => oc.column('md5_hex').doNothing()).execute();
         }
       }
-      return orphans;
     });
+  }
+  async queuedBlobDeletions(limit: number) {
+    return (await this.db.selectFrom('blob_deletions').select('md5_hex').orderBy('queued_at').orderBy('md5_hex').limit(limit).execute())
+      .map((r) => r.md5_hex);
+  }
+  async blobStillReleased(md5Hex: string) {
+    return !(await this.db.selectFrom('content_objects').select('md5_hex').where('md5_hex', '=', md5Hex).executeTakeFirst());
+  }
+  async dequeueBlobDeletion(md5Hex: string) {
+    await this.db.deleteFrom('blob_deletions').where('md5_hex', '=', md5Hex).execute();
   }
   /** Bytes of a project's live versions: logical (as logged) and stored (each distinct content once). */
   async storageUsage(projectId: ProjectId) {
@@ -499,6 +511,35 @@ export class KyselyArtifactStore implements ArtifactStore {
       collections: byCollection.map((c) => ({
         name: c.name, logicalBytes: Number(c.bytes ?? 0), storedBytes: storedByCollection.get(collectionIds.get(c.name) ?? -1) ?? 0,
         versions: Number(c.versions),
+      })),
+    };
+  }
+
+  async storageSpans(projectId: ProjectId) {
+    // Spans with equal ends are summed in SQL: a 100k-file version gives one row, not 100k.
+    const logical = await this.db.selectFrom('artifacts')
+      .select(['committed_at as from', 'deleted_at as until', (eb) => eb.fn.sum<number>('size').as('bytes')])
+      .where('project_id', '=', projectId).where('state', 'in', ['COMMITTED', 'DELETED', 'PURGED']).where('committed_at', 'is not', null)
+      .groupBy(['committed_at', 'deleted_at']).execute();
+    // Per content: first referenced by a version's commit, released when the last version listing it was
+    // deleted (never, while a live one lists it).
+    const perDigest = this.db.selectFrom('artifact_files').innerJoin('artifacts', 'artifacts.id', 'artifact_files.artifact_id')
+      .select((eb) => [
+        eb.fn.min('artifacts.committed_at').as('first_at'),
+        eb.fn.max(sql<number>`CASE WHEN artifacts.state = 'COMMITTED' THEN 1 ELSE 0 END`).as('live'),
+        eb.fn.max('artifacts.deleted_at').as('last_deleted'),
+        eb.fn.max('artifact_files.size').as('size'),
+      ])
+      .where('artifacts.project_id', '=', projectId).where('artifacts.state', 'in', ['COMMITTED', 'DELETED'])
+      .where('artifacts.committed_at', 'is not', null).where('artifact_files.ref', 'is', null)
+      .groupBy('artifact_files.digest');
+    const stored = await this.db.selectFrom(perDigest.as('d'))
+      .select(['d.first_at', 'd.live', 'd.last_deleted', (eb) => eb.fn.sum<number>('d.size').as('bytes')])
+      .groupBy(['d.first_at', 'd.live', 'd.last_deleted']).execute();
+    return {
+      logical: logical.map((r) => ({ from: Number(r.from), until: r.until === null ? null : Number(r.until), bytes: Number(r.bytes ?? 0) })),
+      stored: stored.map((r) => ({
+        from: Number(r.first_at), until: Number(r.live) === 1 || r.last_deleted === null ? null : Number(r.last_deleted), bytes: Number(r.bytes ?? 0),
       })),
     };
   }
@@ -558,7 +599,29 @@ export class KyselyArtifactStore implements ArtifactStore {
     const at = (id: number) => rows.find((r) => Number(r.collection_id) === id);
     const project = at(0);
     const collection = collectionId === 0 ? undefined : at(collectionId);
-    return { project: project ? Number(project.ttl_seconds) : null, collection: collection ? Number(collection.ttl_seconds) : null };
+    const org = await this.db.selectFrom('projects').innerJoin('entities', 'entities.id', 'projects.entity_id')
+      .innerJoin('org_artifact_ttl_defaults', 'org_artifact_ttl_defaults.org_id', 'entities.org_id')
+      .select('org_artifact_ttl_defaults.ttl_seconds').where('projects.id', '=', projectId)
+      .where('entities.type', 'in', ['team', 'organization']).executeTakeFirst();
+    return {
+      project: project ? Number(project.ttl_seconds) : null, collection: collection ? Number(collection.ttl_seconds) : null,
+      organization: org ? Number(org.ttl_seconds) : null,
+    };
+  }
+
+  async orgTtlDefault(orgId: OrganizationId) {
+    const row = await this.db.selectFrom('org_artifact_ttl_defaults').select('ttl_seconds').where('org_id', '=', orgId).executeTakeFirst();
+    return row ? Number(row.ttl_seconds) : null;
+  }
+
+  async setOrgTtlDefault(orgId: OrganizationId, seconds: number | null) {
+    if (seconds === null) {
+      await this.db.deleteFrom('org_artifact_ttl_defaults').where('org_id', '=', orgId).execute();
+      return;
+    }
+    const now = Date.now();
+    await this.db.insertInto('org_artifact_ttl_defaults').values({ org_id: orgId, ttl_seconds: seconds, updated_at: now })
+      .onConflict((oc) => oc.column('org_id').doUpdateSet({ ttl_seconds: seconds, updated_at: now })).execute();
   }
 
   async setTtlDefault(projectId: ProjectId, collectionId: number, seconds: number | null) {

@@ -1,5 +1,5 @@
 import { type Kysely, type Migration, type MigrationProvider } from 'kysely';
-import { artifactMigration, artifactRetentionMigration, artifactTtlDefaultsMigration } from './artifact-migration.js';
+import { artifactMigration, artifactRetentionMigration, artifactTtlDefaultsMigration, orgArtifactTtlDefaultMigration } from './artifact-migration.js';
 import { artifactManifestPartsMigration } from './artifact-parts-migration.js';
 import { sessionsAuditMigration } from './sessions-audit-migration.js';
 import { organizationsMigration } from './org-migration.js';
@@ -11,6 +11,7 @@ import { projectVisibilityMigration } from './project-visibility-migration.js';
 import { defaultEntityMigration } from './default-entity-migration.js';
 import { workspaceLayoutMigration } from './workspace-layout-migration.js';
 import { viewMigration } from './view-migration.js';
+import { outboxMigration } from './outbox-migration.js';
 import { quotaWindowsMigration } from './quota-migration.js';
 
 export type SqlDialect = 'sqlite' | 'postgres';
@@ -211,6 +212,8 @@ export function migrationsFor(dialect: SqlDialect): MigrationProvider {
     '0018_workspace_layouts': workspaceLayoutMigration(),
     '0019_views': viewMigration(dialect),
     '0020_quota_windows': quotaWindowsMigration(),
+    '0021_org_artifact_ttl_default': orgArtifactTtlDefaultMigration(),
+    '0022_outbox': outboxMigration(),
   };
   return { getMigrations: async () => migrations };
 }

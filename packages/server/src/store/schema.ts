@@ -34,6 +34,8 @@ export interface Database {
     repo: string | null; sweep_name: string | null; exit_code: number | null; stop_requested: number;
     created_at: number; updated_at: number; heartbeat_at: number;
     config_q: Generated<string>; summary_q: Generated<string>;
+    /** The run-state alert owed for how this run ended, `<state>@<ms>` (0022). */
+    state_alert_pending: ColumnType<string | null, string | null | undefined, string | null>;
   };
   run_files: {
     run_id: number; name: string; blob_key: string; size_bytes: number; md5: string | null;
@@ -72,6 +74,8 @@ export interface Database {
     ttl_inherited: Generated<number>;
   };
   /** Default TTLs versions inherit: collection_id 0 = the whole project. ttl_seconds 0 = "never expire". */
+  /** An organization's default TTL for versions of its org entity's and teams' projects (0021). */
+  org_artifact_ttl_defaults: { org_id: number; ttl_seconds: number; updated_at: number };
   artifact_ttl_defaults: { project_id: number; collection_id: number; ttl_seconds: number; updated_at: number };
   artifact_memberships: { collection_id: number; artifact_id: number; version_index: number; created_at: number };
   artifact_aliases: { id: Generated<number>; collection_id: number; alias: string; artifact_id: number; created_at: number };
@@ -118,7 +122,11 @@ export interface Database {
   /** Run alerts that were sent (0015). */
   run_alerts: {
     id: Generated<number>; run_id: number; title: string; text: string; level: string; wait_ms: number; source: string; created_at: number;
+    /** Set for alerts that must be recorded at most once per run (0022). */
+    dedupe_key: ColumnType<string | null, string | null | undefined, string | null>;
   };
+  /** Content released by a purge, deleted from the blob store after the purge committed (0022). */
+  blob_deletions: { md5_hex: string; queued_at: number };
   /** Run-state alerts an entity switched on (0015). */
   alert_settings: { entity_id: number; run_finished: number; run_failed: number; run_crashed: number; updated_at: number };
   /** A user's workspace layout per project (0018), JSON text. */

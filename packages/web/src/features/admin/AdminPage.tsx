@@ -3,7 +3,9 @@ import { useState, type FormEvent, type ReactNode } from 'react';
 import { Link, useLocation } from '../../app/router';
 import { isNotFound } from '../../lib/api';
 import { useSession } from '../auth/session';
-import { adminApi, parseAliasList, type AdminKey } from './admin-api';
+import { adminApi, parseAliasList, type AdminKey, type OrgTtlPreview } from './admin-api';
+import { formatExpiry, parseDuration } from '../artifacts/ttl';
+import { formatTtl } from '../artifacts/paths';
 
 const TABS = [['users', 'Users'], ['teams', 'Teams & roles'], ['service-accounts', 'Service accounts'], ['settings', 'Organization settings'], ['webhooks', 'Webhooks']] as const;
 type Tab = (typeof TABS)[number][0];
@@ -39,6 +41,7 @@ export function AdminPage() {
       </nav>
       <Err error={orgs.error} />
       {tab === 'users' && <UsersSection />}
+      {tab === 'teams' && <NewTeamForm orgs={(orgs.data?.organizations ?? []).map((o) => o.name)} />}
       {tab === 'teams' && <TeamsSection targets={(orgs.data?.organizations ?? []).flatMap((o) => [o.name, ...o.teams])} />}
       {tab === 'service-accounts' && <ServiceAccountsSection teams={(orgs.data?.organizations ?? []).flatMap((o) => o.teams)} />}
       {tab === 'settings' && <SettingsSection orgs={orgs.data?.organizations ?? []} />}
@@ -237,9 +240,82 @@ function SettingsSection({ orgs }: { orgs: { name: string; entityName: string }[
       )}
       <Err error={save.error} />
       <h2>Default artifact TTL</h2>
-      <p className="hint">Defaults are set per project or collection by the operator
-        (<code>cairn artifacts ttl-default &lt;entity/project[/collection]&gt; 30d</code>); preview their effect on a project&apos;s Storage page.</p>
+      <p className="hint">Versions logged without a TTL of their own follow the nearest default: their collection&apos;s, else their
+        project&apos;s (<code>cairn artifacts ttl-default &lt;entity/project[/collection]&gt; 30d</code>), else their
+        organization&apos;s (here; projects of the organization and its teams). <code>none</code> at any level means never expire.</p>
+      {org && <OrgTtlDefault org={org} />}
+      {!org && <p className="muted">Choose an organization above.</p>}
     </section>
+  );
+}
+
+/** An organization's default TTL: read it, preview a new value's effect on existing versions, then apply. */
+function OrgTtlDefault({ org }: { org: string }) {
+  const client = useQueryClient();
+  const current = useQuery({ queryKey: ['admin', 'org-ttl', org], queryFn: ({ signal }) => adminApi.orgTtlDefault(org, signal), retry: false });
+  const [text, setText] = useState('30d');
+  const [preview, setPreview] = useState<{ seconds: number | null; result: OrgTtlPreview } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const parse = (): number | null | undefined => {
+    const v = text.trim().toLowerCase();
+    if (v === 'unset') return null;
+    if (v === 'none') return 0;
+    const seconds = parseDuration(v);
+    if (seconds === null) { setError(`not a duration: "${text}" (use e.g. 30d, or none / unset)`); return undefined; }
+    return seconds;
+  };
+  const run = useMutation({
+    mutationFn: async () => {
+      setError(null);
+      const seconds = parse();
+      if (seconds === undefined) return;
+      setPreview({ seconds, result: await adminApi.previewOrgTtlDefault(org, seconds) });
+    },
+  });
+  const apply = useMutation({
+    mutationFn: (seconds: number | null) => adminApi.setOrgTtlDefault(org, seconds),
+    onSuccess: () => { setPreview(null); void client.invalidateQueries({ queryKey: ['admin', 'org-ttl', org] }); },
+  });
+  const now = current.data?.seconds;
+  const r = preview?.result;
+  return (
+    <div data-testid="org-ttl">
+      <p>Now: <strong data-testid="org-ttl-now">{current.data ? (now === null ? 'unset' : now === 0 ? 'never expire' : formatTtl(now!)) : '…'}</strong></p>
+      <form className="inline-form" onSubmit={(e) => { e.preventDefault(); run.mutate(); }}>
+        <label>New default <input aria-label="Organization default TTL" value={text} onChange={(e) => { setText(e.target.value); setPreview(null); }} size={8} placeholder="30d, none, unset" /></label>
+        <button type="submit" disabled={run.isPending}>Preview</button>
+      </form>
+      {error && <p role="alert" className="error">{error}</p>}
+      <Err error={current.error} /><Err error={run.error} /><Err error={apply.error} />
+      {preview && r && (
+        <div data-testid="org-ttl-preview">
+          <p>{r.inheriting} {r.inheriting === 1 ? 'version follows' : 'versions follow'} defaults in this organization; {r.changed} would change.{' '}
+            {r.wouldExpire} would expire{r.wouldExpire > 0 ? `, from ${formatExpiry(r.earliest)} to ${formatExpiry(r.latest)}` : ''}
+            {r.pastDue > 0 ? `; ${r.pastDue} at once (already past)` : ''}.{r.truncated ? ' (Counted the first 100,000 versions.)' : ''}</p>
+          <button type="button" onClick={() => apply.mutate(preview.seconds)} disabled={apply.isPending}>Apply {text.trim()} to {org}</button>
+        </div>
+      )}
+    </div>
+  );
+}
+
+/** A new team in an organization; the admin creating it becomes its admin. */
+function NewTeamForm({ orgs }: { orgs: string[] }) {
+  const client = useQueryClient();
+  const [org, setOrg] = useState('');
+  const [name, setName] = useState('');
+  const create = useMutation({
+    mutationFn: () => adminApi.createTeam(org, name.trim()),
+    onSuccess: () => { setName(''); void client.invalidateQueries({ queryKey: ['admin', 'orgs'] }); },
+  });
+  return (
+    <form className="inline-form" aria-label="New team" onSubmit={(e) => { e.preventDefault(); create.mutate(); }}>
+      <Picker label="New team in" options={orgs} value={org} onChange={setOrg} testId="new-team-org" />
+      <label>Team name <input value={name} onChange={(e) => setName(e.target.value)} data-testid="new-team-name" /></label>
+      <button type="submit" disabled={!org || !name.trim() || create.isPending}>Create team</button>
+      {create.data && <span className="muted" data-testid="team-created">Created {create.data.name}</span>}
+      <Err error={create.error} />
+    </form>
   );
 }
 

@@ -10,6 +10,11 @@ export interface AdminDelivery {
   createdAt: string; deliveredAt: string | null;
 }
 
+export interface OrgTtlPreview {
+  inheriting: number; wouldExpire: number; pastDue: number; changed: number; earliest: string | null; latest: string | null;
+  soonest: { collection: string; version: number; expiresAt: string }[]; truncated: boolean;
+}
+
 const seg = encodeURIComponent;
 export const adminApi = {
   users: (signal?: AbortSignal) => apiFetch<{ users: AdminUser[] }>('/api/v1/admin/users', { signal }),
@@ -30,6 +35,12 @@ export const adminApi = {
     apiFetch<AdminWebhook>('/api/v1/admin/webhooks', { body: { target, url, secret, ...(description ? { description } : {}) } }),
   removeWebhook: (id: number) => apiFetch<void>(`/api/v1/admin/webhooks/${id}`, { method: 'DELETE' }),
   deliveries: (id: number, signal?: AbortSignal) => apiFetch<{ deliveries: AdminDelivery[] }>(`/api/v1/admin/webhooks/${id}/deliveries`, { signal }),
+  createTeam: (org: string, name: string) => apiFetch<{ name: string; org: string }>('/api/v1/admin/teams', { body: { org, name } }),
+  orgTtlDefault: (org: string, signal?: AbortSignal) => apiFetch<{ organization: string; seconds: number | null }>(`/api/v1/admin/orgs/${seg(org)}/ttl-default`, { signal }),
+  previewOrgTtlDefault: (org: string, seconds: number | null) =>
+    apiFetch<OrgTtlPreview>(`/api/v1/admin/orgs/${seg(org)}/ttl-default-preview${seconds === null ? '' : `?value=${seconds}`}`),
+  setOrgTtlDefault: (org: string, seconds: number | null) =>
+    apiFetch<{ organization: string; seconds: number | null }>(`/api/v1/admin/orgs/${seg(org)}/ttl-default`, { method: 'PUT', body: { seconds } }),
   protectedAliases: (orgEntity: string, registryProject: string) =>
     gql<{ registryProtectedAliases: string[] }>('query($e: String!, $p: String!) { registryProtectedAliases(entityName: $e, projectName: $p) }', { e: orgEntity, p: registryProject }),
   setProtectedAliases: (orgEntity: string, registryProject: string, aliases: string[] | null) =>

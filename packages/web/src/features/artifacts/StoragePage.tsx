@@ -5,6 +5,7 @@ import { ErrorNote, NotFound } from '../common/NotFound';
 import { ProjectHead } from './ArtifactsPage';
 import { expiryOf, formatBytes, formatTtl, versionPath } from './paths';
 import { DefaultTtlPreview } from './DefaultTtlPreview';
+import { StorageGrowth } from './StorageGrowth';
 import './artifacts.css';
 
 const EXPIRING = `query($entity: String!, $project: String!) { project(name: $project, entityName: $entity) {
@@ -56,6 +57,7 @@ export function StoragePage({ entity, project }: { entity: string; project: stri
             <div><dt>Logical</dt><dd data-testid="logical-bytes">{formatBytes(q.data.logicalBytes)}</dd></div>
             <div><dt>Saved by dedup</dt><dd>{formatBytes(Math.max(0, q.data.logicalBytes - q.data.storedBytes))}</dd></div>
           </dl>
+          <StorageGrowth entity={entity} project={project} />
           <table className="plain">
             <thead><tr><th>Collection</th><th className="num">Versions</th><th className="num">Stored</th><th className="num">Logical</th></tr></thead>
             <tbody>{rows.map((c) => (

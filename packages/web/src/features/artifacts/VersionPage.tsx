@@ -86,6 +86,9 @@ function Overview({ v, entity, project, type, collection, onChanged }: {
         <Snippet label="CLI" text={snippets.cli} testId="snippet-cli" />
         <Snippet label="In a run" text={snippets.python} testId="snippet-python" />
         <Snippet label="Public API" text={snippets.api} testId="snippet-api" />
+        {/* The server streams the zip; reference entries are listed in a manifest inside, not fetched. */}
+        <p><a className="button" href={`/api/v1/artifacts/${encodeURIComponent(v.id)}/archive`} download data-testid="download-version">
+          Download all files (.zip)</a> <span className="muted">{v.fileCount} file{v.fileCount === 1 ? '' : 's'}, {formatBytes(v.size)}</span></p>
       </section>
 
       <section aria-label="Aliases">

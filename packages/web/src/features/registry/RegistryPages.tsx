@@ -7,8 +7,9 @@ import { ErrorNote, NotFound } from '../common/NotFound';
 import { AliasEditor } from '../artifacts/AliasEditor';
 import { formatBytes, registryCollectionPath, registryHomePath, registryName, registryPath, registryProject, runPath, utcIso, versionPath } from '../artifacts/paths';
 import { changeAlias, fetchAliasPermissions } from '../artifacts/queries';
-import { ALIAS_AT, ORGS, REGISTRIES, REGISTRY, REGISTRY_COLLECTION, SEARCH, type AliasAt, type Orgs, type PromotionEvent, type RegistryCollection, type RegistryDetail, type RegistryRow, type SearchResult } from './queries';
+import { ALIAS_AT, ORGS, REGISTRIES, REGISTRY, REGISTRY_COLLECTION, SEARCH, VERSION_SEARCH, type AliasAt, type Orgs, type PromotionEvent, type RegistryCollection, type RegistryDetail, type RegistryRow, type SearchResult } from './queries';
 import { searchFilters } from './search';
+import { metadataFilter } from './metadata-filter';
 import { describeEvent } from './timeline';
 import '../artifacts/artifacts.css';
 import { RegistryMembers } from './RegistryMembers';
@@ -69,23 +70,38 @@ export function RegistryHome({ org }: { org?: string | undefined }) {
 function RegistrySearch({ org }: { org: string }) {
   const [text, setText] = useState('');
   const [term, setTerm] = useState('');
-  const filters = searchFilters(term);
+  // `accuracy > 0.9, framework = torch` searches version metadata (server-side); other text searches names, tags, aliases.
+  const byMetadata = /[<>=]/.test(term);
+  let metadata: string | null = null;
+  let metadataError: string | null = null;
+  if (byMetadata) {
+    try { metadata = metadataFilter(term); } catch (err) { metadataError = err instanceof Error ? err.message : String(err); }
+  }
+  const filters = byMetadata ? null : searchFilters(term);
   const results = useQuery({
     queryKey: ['registry-search', org, term],
-    enabled: filters !== null,
-    queryFn: ({ signal }) => gql<SearchResult>(SEARCH, { org, ...filters }, signal),
+    enabled: filters !== null || metadata !== null,
+    retry: false,
+    queryFn: async ({ signal }): Promise<SearchResult> => {
+      if (metadata === null) return gql<SearchResult>(SEARCH, { org, ...filters }, signal);
+      type Versions = NonNullable<SearchResult['entity']>['artifactMemberships'];
+      const v = await gql<{ entity: { artifactMemberships: Versions } | null }>(VERSION_SEARCH, { org, versions: metadata }, signal);
+      return { entity: v.entity && { projects: { edges: [] }, artifactCollections: { totalCount: 0, edges: [] }, artifactMemberships: v.entity.artifactMemberships } };
+    },
   });
   const e = results.data?.entity;
   return (
     <section aria-label="Search">
       <form className="registry-search" role="search" onSubmit={(ev: FormEvent) => { ev.preventDefault(); setTerm(text); }}>
-        <input type="search" aria-label="Search the registry" placeholder="Search registries, collections, versions (v3), tags, aliases"
+        <input type="search" aria-label="Search the registry" placeholder="Search registries, collections, versions (v3), tags, aliases, or metadata (accuracy > 0.9)"
           value={text} onChange={(ev) => setText(ev.target.value)} />
         <button type="submit">Search</button>
       </form>
       {results.error && <ErrorNote error={results.error} />}
+      {metadataError && <p className="error" role="alert" data-testid="search-error">{metadataError}</p>}
       {e && (
         <div className="search-results" data-testid="search-results">
+          {!byMetadata && <>
           <h3>Registries</h3>
           {e.projects.edges.length === 0 ? <p className="muted">None</p> : <ul>{e.projects.edges.map(({ node: r }) => (
             <li key={r.name}><Link to={registryPath(org, registryName(r.name))}>{registryName(r.name)}</Link></li>))}</ul>}
@@ -95,6 +111,7 @@ function RegistrySearch({ org }: { org: string }) {
               <Link to={registryCollectionPath(org, registryName(c.project.name), c.name)}>{registryName(c.project.name)} / {c.name}</Link>
               <span className="muted"> {c.defaultArtifactType.name}</span> {c.tags.edges.map((t) => <span key={t.node.name} className="tag">{t.node.name}</span>)}
             </li>))}</ul>}
+          </>}
           <h3>Versions <span className="muted">({e.artifactMemberships.totalCount ?? e.artifactMemberships.edges.length})</span></h3>
           {e.artifactMemberships.edges.length === 0 ? <p className="muted">None</p> : <ul>{e.artifactMemberships.edges.map(({ node: m }, i) => m.artifactCollection?.project && (
             <li key={i} data-result="version">
@@ -155,9 +172,31 @@ export function RegistryCollectionPage({ org, registry, collection }: { org: str
     staleTime: 30_000,
   });
   const [error, setError] = useState<string | null>(null);
+  // Version metadata filter: the server matches it (core/mongo-match.ts), over all versions, not this page.
+  const [filterText, setFilterText] = useState('');
+  const [filterJson, setFilterJson] = useState<string | null>(null);
+  const [filterError, setFilterError] = useState<string | null>(null);
+  const filtered = useQuery({
+    queryKey: ['promotion-history', 'registry-collection', org, registry, collection, filterJson],
+    enabled: filterJson !== null,
+    retry: false,
+    queryFn: async ({ signal }) => (await gql<RegistryCollection>(REGISTRY_COLLECTION, { org, registry: project, collection, filters: filterJson }, signal)).project,
+  });
   if (q.error) return <main className="page"><ErrorNote error={q.error} /></main>;
   if (q.data === null || (q.data && !q.data.artifactCollection)) return <NotFound what="This registry collection" />;
   const c = q.data?.artifactCollection;
+  const applyFilter = (e: FormEvent) => {
+    e.preventDefault();
+    setFilterError(null);
+    try {
+      setFilterJson(metadataFilter(filterText));
+    } catch (err) {
+      setFilterJson(null);
+      setFilterError(err instanceof Error ? err.message : String(err));
+    }
+  };
+  const shown = filterJson !== null ? filtered.data?.artifactCollection?.artifacts ?? null : c?.artifacts ?? null;
+  const badFilter = filterError ?? (filtered.error ? (filtered.error instanceof Error ? filtered.error.message : String(filtered.error)) : null);
   const refresh = () => void client.invalidateQueries({ queryKey: ['promotion-history'] });
   const protectedAliases = perms.data?.protectedAliases ?? [];
   const mayPromote = perms.data ? perms.data.canWrite && perms.data.canChangeProtected : false;
@@ -183,9 +222,18 @@ export function RegistryCollectionPage({ org, registry, collection }: { org: str
       {c && (
         <div className="two-col">
           <section aria-label="Versions">
+            <form className="inline-form" role="search" aria-label="Filter versions" onSubmit={applyFilter}>
+              <input type="search" aria-label="Version metadata filter" value={filterText} onChange={(e) => setFilterText(e.target.value)}
+                placeholder="accuracy > 0.9, framework = torch" size={34} />
+              <button type="submit">Filter</button>
+              {filterJson !== null && <button type="button" className="link" onClick={() => { setFilterText(''); setFilterJson(null); setFilterError(null); }}>Clear</button>}
+              {filterJson !== null && shown && <span className="muted" data-testid="filter-count">{shown.totalCount} of {c.artifacts.totalCount} versions match</span>}
+            </form>
+            {badFilter && <p className="error" role="alert" data-testid="filter-error">Filter not applied: {badFilter}</p>}
+            {filterJson !== null && filtered.isPending && <p className="muted">Filtering…</p>}
             <table className="plain registry-versions">
               <thead><tr><th>Version</th><th>Aliases</th><th>Promote</th><th>Source</th><th className="num">Size</th><th>Linked</th></tr></thead>
-              <tbody>{c.artifacts.edges.map(({ version, node: v }) => {
+              <tbody>{(badFilter ? c.artifacts : shown ?? { edges: [] }).edges.map(({ version, node: v }) => {
                 const here = v.aliases.filter((a) => a.artifactCollection?.name === collection && a.artifactCollection.project?.name === project).map((a) => a.alias);
                 const src = v.artifactSequence.project;
                 return (

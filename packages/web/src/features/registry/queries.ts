@@ -17,6 +17,15 @@ export const SEARCH = `query($org: String!, $registries: JSONString, $collection
       artifact { tags { name } } } } }
   }
 }`;
+/** Versions only, by a metadata filter (the search bar given `accuracy > 0.9`): the server's SQL filter compiler. */
+export const VERSION_SEARCH = `query($org: String!, $versions: JSONString) {
+  entity(name: $org) {
+    artifactMemberships(first: 30, filters: $versions) { totalCount edges { node { versionIndex
+      aliases { alias }
+      artifactCollection { name project { name entityName } }
+      artifact { tags { name } } } } }
+  }
+}`;
 export interface SearchResult {
   entity: {
     projects: { edges: { node: { name: string; description: string | null } }[] };
@@ -36,11 +45,11 @@ export interface RegistryDetail {
 }
 
 const EVENT = 'id at action alias collectionName fromVersion toVersion actor';
-export const REGISTRY_COLLECTION = `query($org: String!, $registry: String!, $collection: String!) { project(name: $registry, entityName: $org) {
+export const REGISTRY_COLLECTION = `query($org: String!, $registry: String!, $collection: String!, $filters: JSONString) { project(name: $registry, entityName: $org) {
   name
   artifactCollection(name: $collection) {
     __typename id name description createdAt defaultArtifactType { name } tags { edges { node { name } } }
-    artifacts(first: 200) { totalCount edges { version node {
+    artifacts(first: 200, filters: $filters) { totalCount edges { version node {
       id versionIndex createdAt size description
       aliases { alias artifactCollection { name project { name } } }
       tags { name }
