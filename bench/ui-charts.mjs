@@ -2,30 +2,46 @@
 //  (a) workspace of RUNS runs × METRICS metrics × STEPS steps: navigation → every chart in the viewport drawn;
 //  (b) zoom: drag-select on a chart → every chart in the viewport re-bucketed from the server and drawn;
 //  (d) live: a history row posted to file_stream → the open chart showing it (server push, SSE).
-// Usage: npm run build && node bench/ui-charts.mjs [--runs 100] [--metrics 20] [--steps 100000] [--skip-a]
-// Starts its own Cairn (SQLite) on a free port; populates through file_stream (the SDK's wire format), not the SDK.
+// Usage: npm run build && node bench/ui-charts.mjs [--runs 100] [--metrics 20] [--steps 100000] [--skip-a] [--data-dir DIR]
+// Starts its own Cairn (SQLite) on a free port; populates through file_stream (the SDK's wire format), not the SDK:
+// the big workspace of (a) in-process before the server starts (populate-workspace.mjs), the rest over HTTP.
+// --data-dir DIR keeps the data dir and reuses a workspace of the same shape already populated there.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { signedInPage, fmtMs } from './browser.mjs';
+import { ADMIN_KEY, metricNamesFor, populate, populatedShape, rowAt as workspaceRow, runName } from './populate-workspace.mjs';
 
 const arg = (name, dflt) => (process.argv.includes(`--${name}`) ? process.argv[process.argv.indexOf(`--${name}`) + 1] : dflt);
 const RUNS = Number(arg('runs', 100));
 const METRICS = Number(arg('metrics', 20));
 const STEPS = Number(arg('steps', 100_000));
 const ROWS = Number(arg('rows', 2000));
+const DATA_DIR = arg('data-dir');
 const SKIP_A = process.argv.includes('--skip-a');
 const REPEAT = Number(arg('repeat', 5));
-const KEY = 'local-' + 'u'.repeat(40);
+const KEY = ADMIN_KEY;
 const PASSWORD = 'benchmark password 123';
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-ui-bench-'));
+const dir = DATA_DIR ? path.resolve(DATA_DIR) : fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-ui-bench-'));
+// Projects written over HTTP below get a fresh name on a reused data dir (re-sent steps would be dropped as replays).
+const suffix = DATA_DIR ? `-${Date.now().toString(36)}` : '';
 const CAIRN = 'packages/server/bin/cairn.js';
 
 const freePort = () => new Promise((resolve) => {
   const s = net.createServer().listen(0, () => { const { port } = s.address(); s.close(() => resolve(port)); });
 });
+// ---------- populate the big workspace (in-process, before the server starts) ----------
+const project = 'ws-bench';
+if (!SKIP_A) {
+  const have = populatedShape(dir);
+  if (have && have.project === project && have.runs === RUNS && have.metrics === METRICS && have.steps === STEPS) {
+    console.log(`reusing ${dir}: ${RUNS} runs × ${METRICS} metrics × ${STEPS.toLocaleString('en')} steps (populated in ${have.seconds} s)`);
+  } else {
+    await populate({ dataDir: dir, runs: RUNS, metrics: METRICS, steps: STEPS, rows: ROWS, project });
+  }
+}
 const port = await freePort();
 const url = `http://127.0.0.1:${port}`;
 const server = spawn('node', [CAIRN, 'serve', '--port', String(port), '--data-dir', dir],
@@ -56,12 +72,8 @@ async function postRows(project, run, offset, rows) {
   await r.arrayBuffer();
   if (!r.ok) throw new Error(`file_stream ${r.status}`);
 }
-const metricNames = Array.from({ length: METRICS }, (_, i) => `${['train', 'val'][i % 2]}/metric_${i}`);
-const rowAt = (step, r) => {
-  const row = { _step: step, _runtime: step * 0.05, _timestamp: 1.7e9 + step * 0.05 };
-  for (let m = 0; m < METRICS; m++) row[metricNames[m]] = Math.sin(step / 500 + m + r) + (step % 997 === 0 ? 5 : 0);
-  return row;
-};
+const metricNames = metricNamesFor(METRICS);
+const rowAt = (step, r) => workspaceRow(step, r, metricNames);
 
 const fmt = fmtMs;
 
@@ -81,8 +93,8 @@ const allVisibleDrawn = (extraSrc) => page.waitForFunction((src) => {
 }, extraSrc, { polling: 'raf', timeout: 120_000 });
 
 // ---------- (d) live update latency: one live run, rows posted while the chart is open ----------
-{
-  const project = 'live-bench';
+if (!process.argv.includes('--skip-d')) {
+  const project = `live-bench${suffix}`;
   await createRun(project, 'live');
   await postRows(project, 'live', 0, Array.from({ length: 100 }, (_, s) => rowAt(s, 0)));
   await page.goto(`${url}/admin/${project}`);
@@ -104,7 +116,7 @@ const allVisibleDrawn = (extraSrc) => page.waitForFunction((src) => {
 // ---------- many keys: a run with MANY_KEYS metric keys opens without freezing ----------
 const MANY_KEYS = Number(arg('many-keys', 0));
 if (MANY_KEYS > 0) {
-  const project = 'keys-bench';
+  const project = `keys-bench${suffix}`;
   await createRun(project, 'wide');
   const t0 = performance.now();
   for (let step = 0; step < 3; step++) {
@@ -142,29 +154,12 @@ if (MANY_KEYS > 0) {
   console.log(`many keys: ${MANY_KEYS.toLocaleString('en')}-key run, navigation → sections shown ${sections.toFixed(0)} ms; search typed → a key past the first 10,000 charted at ${found.toFixed(0)} ms; longest main-thread task ${longest.toFixed(0)} ms`);
 }
 
-// ---------- populate the big workspace ----------
-const project = 'ws-bench';
-if (!SKIP_A) {
-  const t0 = performance.now();
-  for (let r = 0; r < RUNS; r++) await createRun(project, `run${String(r).padStart(3, '0')}`);
-  const jobs = [];
-  for (let r = 0; r < RUNS; r++) for (let off = 0; off < STEPS; off += ROWS) jobs.push([r, off]);
-  let next = 0;
-  const worker = async () => {
-    while (next < jobs.length) {
-      const [r, off] = jobs[next++];
-      const rows = [];
-      for (let s = off; s < Math.min(off + ROWS, STEPS); s++) rows.push(rowAt(s, r));
-      await postRows(project, `run${String(r).padStart(3, '0')}`, off, rows);
-    }
-  };
-  await Promise.all(Array.from({ length: 6 }, worker));
-  console.log(`populated ${RUNS} runs × ${METRICS} metrics × ${STEPS.toLocaleString('en')} steps (${(RUNS * METRICS * STEPS).toLocaleString('en')} values) in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
-} else {
+const zoomProject = SKIP_A ? `zoom-bench${suffix}` : project;
+if (SKIP_A) {
   // (b) alone: a smaller workspace is enough to time a zoom (reads cost O(buckets), not O(points)).
   for (let r = 0; r < 10; r++) {
-    await createRun(project, `run${r}`);
-    for (let off = 0; off < STEPS; off += ROWS) await postRows(project, `run${r}`, off, Array.from({ length: Math.min(ROWS, STEPS - off) }, (_, i) => rowAt(off + i, r)));
+    await createRun(zoomProject, runName(r));
+    for (let off = 0; off < STEPS; off += ROWS) await postRows(zoomProject, runName(r), off, Array.from({ length: Math.min(ROWS, STEPS - off) }, (_, i) => rowAt(off + i, r)));
   }
 }
 
@@ -172,11 +167,22 @@ if (!SKIP_A) {
 if (!SKIP_A) {
   const times = [];
   let panels = 0;
+  if (process.env.BENCH_DEBUG) {
+    await context.addInitScript(() => {
+      window.__longTasks = [];
+      new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__longTasks.push([Math.round(e.startTime), Math.round(e.duration)]); })
+        .observe({ type: 'longtask', buffered: true });
+    });
+  }
   for (let i = 0; i < REPEAT; i++) {
     await page.goto('about:blank');
     await page.goto(`${url}/admin/${project}`, { waitUntil: 'commit' });
     panels = await (await allVisibleDrawn(null)).jsonValue();
     times.push(await page.evaluate(() => performance.now())); // ms since this navigation started
+    if (process.env.BENCH_DEBUG) {
+      console.log(await page.evaluate(() => performance.getEntriesByType('resource').map((e) => `${e.startTime.toFixed(0)}-${e.responseEnd.toFixed(0)} ${e.name.replace(location.origin, '')}`).join('\n')));
+      console.log('long tasks [start, ms]:', JSON.stringify(await page.evaluate(() => window.__longTasks)));
+    }
   }
   console.log(`(a) workspace ${RUNS} runs × ${METRICS} metrics × ${STEPS.toLocaleString('en')} steps, navigation → ${panels} visible charts drawn (10 runs each): ${fmt(times)}`);
 }
@@ -184,18 +190,18 @@ if (!SKIP_A) {
 // ---------- (b) zoom re-bucket ----------
 {
   // The server's share: one zoomed series request as a chart makes it (10 runs, one key, ~300 buckets).
-  const names = Array.from({ length: 10 }, (_, r) => (SKIP_A ? `run${r}` : `run${String(r).padStart(3, '0')}`));
+  const names = Array.from({ length: 10 }, (_, r) => runName(r));
   const server = [];
   for (let i = 0; i < 10; i++) {
     const t0 = performance.now();
     const r = await fetch(`${url}/api/v1/series`, { method: 'POST', headers, body: JSON.stringify({
-      entity: 'admin', project, runs: names, keys: [metricNames[i % METRICS]], buckets: 300, range: { min: Math.floor(STEPS * 0.2), max: Math.floor(STEPS * 0.4) + i },
+      entity: 'admin', project: zoomProject, runs: names, keys: [metricNames[i % METRICS]], buckets: 300, range: { min: Math.floor(STEPS * 0.2), max: Math.floor(STEPS * 0.4) + i },
     }) });
     await r.json();
     server.push(performance.now() - t0);
   }
   console.log(`(b) server: one zoomed /api/v1/series request (10 runs × 1 key, 300 buckets): ${fmt(server)}`);
-  await page.goto(`${url}/admin/${project}`);
+  await page.goto(`${url}/admin/${zoomProject}`);
   await allVisibleDrawn(null);
   const times = [];
   for (let i = 0; i < REPEAT; i++) {
@@ -219,4 +225,4 @@ if (!SKIP_A) {
 
 await browser.close();
 server.kill('SIGTERM');
-fs.rmSync(dir, { recursive: true, force: true });
+if (!DATA_DIR) fs.rmSync(dir, { recursive: true, force: true });

@@ -53,7 +53,7 @@ describe('live charts', () => {
       const seriesBodies: string[] = [];
       page.on('request', (r) => {
         if (r.url().includes('/api/live/projects/')) streams.push(r.url());
-        if (r.url().endsWith('/api/v1/series')) seriesBodies.push(r.postData() ?? '');
+        if (/\/api\/v1\/series(\/batch)?$/.test(r.url())) seriesBodies.push(r.postData() ?? '');
       });
       let navigations = 0;
       page.on('framenavigated', (f) => { if (f === page.mainFrame()) navigations++; });

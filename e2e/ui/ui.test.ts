@@ -101,9 +101,17 @@ describe('web UI', () => {
     await page.getByText('No runs match.').waitFor();
   });
 
+  /** One panel's query in a series batch request, and its answer (answers come in query order). */
+  async function batchedQuery(res: { json(): Promise<any>; request(): { postData(): string | null } }, key: string) {
+    const queries = JSON.parse(res.request().postData()!).queries as { keys: string[]; range?: unknown; buckets: number }[];
+    const i = queries.findIndex((q) => q.keys.includes(key));
+    return { request: queries[i]!, answer: (await res.json()).answers[i] };
+  }
+
   it('draws a panel per metric in sections, keeps spikes in the band, and re-buckets a zoom on the server', async () => {
     await freshPage();
-    const firstSeries = page.waitForResponse((r) => r.url().endsWith('/api/v1/series')
+    // Panels that appear together share one batch request (POST /api/v1/series/batch, one query per panel).
+    const firstSeries = page.waitForResponse((r) => r.url().endsWith('/api/v1/series/batch')
       && (r.request().postData() ?? '').includes('"keys":["train/loss"]'));
     await signIn(page, `${cairn.url}/admin/${PROJECT}`, 'admin', ADMIN_PASSWORD);
     await expect.poll(() => page.locator('.panel-section').evaluateAll((s) => s.map((e) => e.getAttribute('data-section'))))
@@ -111,8 +119,7 @@ describe('web UI', () => {
 
     const panel = page.locator('.panel[data-panel="train/loss"] .metric-panel');
     await panel.locator('canvas').waitFor();
-    const answer = await (await firstSeries).json();
-    const request = JSON.parse((await firstSeries).request().postData()!);
+    const { request, answer } = await batchedQuery(await firstSeries, 'train/loss');
     // Buckets sized to the chart, all three runs on one plan; the spike (50 at step 150) survives in alpha's band.
     expect(request.buckets).toBeGreaterThanOrEqual(25);
     expect(request.buckets).toBeLessThanOrEqual(2000);
@@ -123,13 +130,14 @@ describe('web UI', () => {
     // Drag across the middle of the plot: the zoomed range comes back from the server, bucketed again.
     const over = panel.locator('.u-over');
     const box = (await over.boundingBox())!;
-    const zoomed = page.waitForResponse((r) => r.url().endsWith('/api/v1/series') && (r.request().postData() ?? '').includes('"range"'));
+    const zoomed = page.waitForResponse((r) => r.url().endsWith('/api/v1/series/batch') && (r.request().postData() ?? '').includes('"range"')
+      && (r.request().postData() ?? '').includes('"keys":["train/loss"]'));
     await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2);
     await page.mouse.down();
     await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2, { steps: 5 });
     await page.mouse.up();
-    const zoomAnswer = await (await zoomed).json();
-    const range = JSON.parse((await zoomed).request().postData()!).range as { min: number; max: number };
+    const { request: zoomRequest, answer: zoomAnswer } = await batchedQuery(await zoomed, 'train/loss');
+    const range = zoomRequest.range as { min: number; max: number };
     expect(range.min).toBeGreaterThan(50);
     expect(range.max).toBeLessThan(250);
     expect(zoomAnswer.plan.start).toBeLessThanOrEqual(range.min);

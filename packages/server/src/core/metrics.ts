@@ -35,6 +35,33 @@ export const SeriesQuery = z.object({
 });
 export type SeriesQuery = z.infer<typeof SeriesQuery>;
 
+/** Queries one batch may hold; their keys together are bounded like one query's (MAX_SERIES_KEYS). */
+export const MAX_BATCH_QUERIES = MAX_SERIES_KEYS;
+/**
+ * Several charts' queries of one project in one request (a workspace's visible panels): each answered exactly as
+ * POST /api/v1/series would answer it alone (its own step range and bucket plan), in order.
+ */
+export const SeriesBatchQuery = z.object({
+  entity: z.string().min(1),
+  project: z.string().min(1),
+  queries: z.array(z.unknown()).min(1).max(MAX_BATCH_QUERIES),
+});
+/** One query's answer in a batch, or why that query alone was refused (the others are still answered). */
+export type SeriesBatchItem = SeriesAnswer | { error: { code: string; message: string } };
+
+function parseSeriesQuery(input: unknown): SeriesQuery {
+  const parsed = SeriesQuery.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw invalidInput(`invalid series query: ${issue?.path.join('.') || 'body'}: ${issue?.message ?? ''}`);
+  }
+  const q = parsed.data;
+  if (q.xKey === '_step' && q.range && [q.range.min, q.range.max].some((v) => v !== undefined && (!Number.isInteger(v) || v < 0))) {
+    throw invalidInput('invalid series query: range: steps are whole numbers from 0');
+  }
+  return q;
+}
+
 /** System metrics (the events stream: CPU, memory, GPU… sampled every few seconds) of a few runs, over _runtime. */
 export const SystemSeriesQuery = z.object({
   entity: z.string().min(1),
@@ -73,17 +100,51 @@ export class MetricsService {
   ) {}
 
   async series(viewer: Viewer, input: unknown): Promise<SeriesAnswer> {
-    const parsed = SeriesQuery.safeParse(input);
+    const q = parseSeriesQuery(input);
+    const { project } = await this.access.project(viewer, q.entity, q.project);
+    return this.answer(q, await this.meta.findRuns(project.id, [...new Set(q.runs)]));
+  }
+
+  /**
+   * A batch of one project's series queries: access is checked once for the project (refused: the whole
+   * request is), each query is answered as `series` would answer it, and a query that is itself invalid gets
+   * an error entry in its place. Queries naming the same runs share one lookup of them.
+   */
+  async seriesBatch(viewer: Viewer, input: unknown): Promise<{ answers: SeriesBatchItem[] }> {
+    const parsed = SeriesBatchQuery.safeParse(input);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw invalidInput(`invalid series query: ${issue?.path.join('.') || 'body'}: ${issue?.message ?? ''}`);
+      throw invalidInput(`invalid series batch: ${issue?.path.join('.') || 'body'}: ${issue?.message ?? ''}`);
     }
-    const q = parsed.data;
-    if (q.xKey === '_step' && q.range && [q.range.min, q.range.max].some((v) => v !== undefined && (!Number.isInteger(v) || v < 0))) {
-      throw invalidInput('invalid series query: range: steps are whole numbers from 0');
+    const { entity, project: projectName, queries } = parsed.data;
+    let keys = 0;
+    for (const item of queries) {
+      const k = (item as { keys?: unknown } | null)?.keys;
+      keys += Array.isArray(k) ? k.length : 0;
     }
-    const { project } = await this.access.project(viewer, q.entity, q.project);
-    const runs = await this.meta.findRuns(project.id, [...new Set(q.runs)]);
+    if (keys > MAX_SERIES_KEYS) throw invalidInput(`invalid series batch: ${keys} keys in all (at most ${MAX_SERIES_KEYS})`);
+    const { project } = await this.access.project(viewer, entity, projectName);
+    const runLookups = new Map<string, ReturnType<MetaStore['findRuns']>>();
+    const answers: SeriesBatchItem[] = [];
+    for (const item of queries) {
+      try {
+        // A query is a SeriesQuery without entity and project: the batch's apply.
+        const fields = item !== null && typeof item === 'object' && !Array.isArray(item) ? item : {};
+        const q = parseSeriesQuery({ ...fields, entity, project: projectName });
+        const names = [...new Set(q.runs)];
+        const lookup = names.join('\u0000');
+        let runs = runLookups.get(lookup);
+        if (!runs) runLookups.set(lookup, (runs = this.meta.findRuns(project.id, names)));
+        answers.push(await this.answer(q, await runs));
+      } catch (e) {
+        if (!(e instanceof DomainError)) throw e;
+        answers.push({ error: { code: e.code, message: e.message } });
+      }
+    }
+    return { answers };
+  }
+
+  private async answer(q: SeriesQuery, runs: Awaited<ReturnType<MetaStore['findRuns']>>): Promise<SeriesAnswer> {
     const ids = runs.map((r) => r.id);
     const answer: SeriesAnswer = { plan: null, runs: runs.map((r) => ({ name: r.name, series: {} })) };
     const stepRange = await this.stepRange(ids, q.keys);

@@ -16,6 +16,12 @@ export function registerUiApiRoutes(app: FastifyInstance, services: Services) {
     return services.metrics.series(viewer, request.body);
   });
 
+  /** Several charts of one project in one request (a workspace's visible panels); answers in query order. */
+  app.post('/api/v1/series/batch', { bodyLimit: 1024 * 1024 }, async (request) => {
+    const viewer = await requireViewer(request, services);
+    return services.metrics.seriesBatch(viewer, request.body);
+  });
+
   /** System metrics (events stream) of a few runs, bucketed over _runtime, with the keys present. */
   app.post('/api/v1/system-series', { bodyLimit: 64 * 1024 }, async (request) => {
     const viewer = await requireViewer(request, services);

@@ -49,7 +49,8 @@ export class SeriesIndex {
   private catchingUp = new Map<number, Promise<void>>();
   private readonly db;
 
-  constructor(private readonly sqlDb: SqlDatabase, private readonly maxDirtyPoints = 2_000_000) {
+  /** `flushKeysPerTx`: keys written per flush transaction (see flushOnce). */
+  constructor(private readonly sqlDb: SqlDatabase, private readonly maxDirtyPoints = 2_000_000, private readonly flushKeysPerTx = 1000) {
     this.db = sqlDb.db;
   }
 
@@ -134,29 +135,57 @@ export class SeriesIndex {
     }
   }
 
+  /**
+   * Each run's dirty keys are written `flushKeysPerTx` at a time, one transaction each, yielding to other work
+   * between them: 100,000 new keys must not hold the database and the event loop for tens of seconds. Keys not
+   * written yet stay in `dirty`, where readers see them. indexed_seq moves with the last slice only; a crash
+   * between slices replays those rows, and replayed points merge into stored chunks without counting twice.
+   */
   private async flushOnce(): Promise<void> {
     for (const [runNum, s] of this.runs) {
       if (s.dirty.size === 0) continue;
       const run = runNum as RunId;
-      const { dirty, seenSeq } = s;
-      s.dirty = new Map();
-      s.dirtyPoints = 0;
-      try {
-        await this.db.transaction().execute(async (tx) => {
-          await this.writeRun(tx, run, s, dirty);
-          await tx.insertInto('series_state').values({ run_id: run, indexed_seq: seenSeq })
-            .onConflict((oc) => oc.column('run_id').doUpdateSet({ indexed_seq: seenSeq })).execute();
-        });
-      } catch (e) {
-        // Forget what we thought was stored and keep the points for the next attempt (raw rows hold
-        // them durably either way).
-        s.keys = null;
-        for (const [key, chunks] of dirty) {
-          if (!s.dirty.has(key)) s.dirty.set(key, new Map());
-          for (const p of chunks.values()) for (let i = 0; i < p.size; i++) this.addDirty(s, key, p.steps[i]!, p.values[i]!);
+      const seenSeq = s.seenSeq;
+      // Rows up to seenSeq have all their points under these keys (later rows may add points: written too).
+      const keys = [...s.dirty.keys()];
+      for (let from = 0; from < keys.length; from += this.flushKeysPerTx) {
+        if (from > 0) {
+          await new Promise((resolve) => setImmediate(resolve));
+          if (this.runs.get(run) !== s) break; // reset meanwhile: its rows are gone, write nothing more
         }
-        throw e;
+        const last = from + this.flushKeysPerTx >= keys.length;
+        await this.flushSlice(run, s, keys.slice(from, from + this.flushKeysPerTx), last ? seenSeq : null);
       }
+    }
+  }
+
+  private async flushSlice(run: RunId, s: RunState, keys: string[], indexedSeq: number | null): Promise<void> {
+    const dirty = new Map<string, Map<number, ChunkPoints>>();
+    for (const key of keys) {
+      const chunks = s.dirty.get(key);
+      if (!chunks) continue;
+      dirty.set(key, chunks);
+      s.dirty.delete(key);
+      for (const p of chunks.values()) s.dirtyPoints -= p.size;
+    }
+    s.dirtyPoints = Math.max(0, s.dirtyPoints);
+    try {
+      await this.db.transaction().execute(async (tx) => {
+        await this.writeRun(tx, run, s, dirty);
+        if (indexedSeq !== null) {
+          await tx.insertInto('series_state').values({ run_id: run, indexed_seq: indexedSeq })
+            .onConflict((oc) => oc.column('run_id').doUpdateSet({ indexed_seq: indexedSeq })).execute();
+        }
+      });
+    } catch (e) {
+      // Forget what we thought was stored and keep the points for the next attempt (raw rows hold
+      // them durably either way).
+      s.keys = null;
+      for (const [key, chunks] of dirty) {
+        if (!s.dirty.has(key)) s.dirty.set(key, new Map());
+        for (const p of chunks.values()) for (let i = 0; i < p.size; i++) this.addDirty(s, key, p.steps[i]!, p.values[i]!);
+      }
+      throw e;
     }
   }
 

@@ -1,10 +1,11 @@
 import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useMemo, useRef } from 'react';
-import { apiFetch, ApiError } from '../lib/api';
+import type { ApiError } from '../lib/api';
 import { FALLBACK_REFETCH_MS, throttle } from '../lib/live';
 import { useChartGrid } from './ChartSettings';
 import { LinePlot } from './LinePlot';
 import { deltaQuery, mergeDelta } from './live-series';
+import { fetchSeries } from './series-batch';
 import { bucketsForWidth, toPlotData, type ChartRun, type SeriesAnswer, type XRange } from './series';
 import { applyDrawOptions, toGroupedPlotData } from './transforms';
 import { useWidth } from './useVisible';
@@ -44,9 +45,8 @@ export function MetricPanel({ entity, project, runs, metricKey, range, onRange, 
   const series = useQuery({
     queryKey,
     enabled: width > 0 && fetchRuns.length > 0,
-    queryFn: ({ signal }) => apiFetch<SeriesAnswer>('/api/v1/series', {
-      body: { entity, project, runs: fetchRuns, keys: [metricKey], buckets, xKey, ...(range ? { range } : {}) }, signal,
-    }),
+    // Panels that ask in the same tick (a workspace opening, a zoom) share one request (series-batch.ts).
+    queryFn: ({ signal }) => fetchSeries({ entity, project, runs: fetchRuns, keys: [metricKey], buckets, xKey, ...(range ? { range } : {}) }, signal),
     // Keep drawing the previous answer while a zoom or resize refetches: no flash.
     placeholderData: keepPreviousData,
     // Pushed updates keep it current; without the stream (down, or not offered), poll slowly.
@@ -71,9 +71,7 @@ export function MetricPanel({ entity, project, runs, metricKey, range, onRange, 
         return;
       }
       try {
-        const delta = await apiFetch<SeriesAnswer>('/api/v1/series', {
-          body: { entity, project, runs: names, keys: [metricKey], range: dq.range, bucketWidth: dq.bucketWidth },
-        });
+        const delta = await fetchSeries({ entity, project, runs: names, keys: [metricKey], range: dq.range, bucketWidth: dq.bucketWidth });
         qc.setQueryData<SeriesAnswer>(key, (old) => (old && old.plan?.width === dq.bucketWidth ? mergeDelta(old, delta) : old));
       } catch {
         await qc.invalidateQueries({ queryKey: key, exact: true });
@@ -107,6 +105,10 @@ export function MetricPanel({ entity, project, runs, metricKey, range, onRange, 
     return applyDrawOptions(raw, settings);
   }, [series.data, metricKey, runs, groups, settings]);
   const plan = series.data?.plan;
+  // While a zoom's answer is on its way the previous answer is drawn over its own range, not the new one: every
+  // panel redrawing old data on the new range first would double the drawing work of a zoom.
+  const drawnRange = useRef(range);
+  if (!series.isPlaceholderData) drawnRange.current = range;
   const lastX = data && data.columns[0].length > 0 ? data.columns[0][data.columns[0].length - 1] : '';
 
   return (
@@ -116,7 +118,7 @@ export function MetricPanel({ entity, project, runs, metricKey, range, onRange, 
       {series.error && <p role="alert" className="error">{(series.error as ApiError).message}</p>}
       {data && data.runs.length === 0 && <p className="muted panel-empty">No numeric data{range ? ' in this range' : ''}.</p>}
       {data && data.runs.length > 0 && width > 0 && (
-        <LinePlot data={data} width={width} height={PANEL_HEIGHT} xKey={plan?.xKey ?? xKey} xRange={range}
+        <LinePlot data={data} width={width} height={PANEL_HEIGHT} xKey={plan?.xKey ?? xKey} xRange={drawnRange.current}
           logX={settings.logX} logY={settings.logY} onZoom={onRange} onResetZoom={() => onRange(null)} />
       )}
     </div>
