@@ -324,6 +324,9 @@ export const ROUTE_RULES: Record<string, HttpCase[] | 'graphql-fields'> = {
   'POST /api/v1/series': [
     { needs: 'read', target: team, method: 'POST', url: '/api/v1/series', body: { entity: '{team}', project: '{project}', runs: ['{run}'], keys: ['loss'] } },
   ],
+  'POST /api/v1/metric-keys/batch': [
+    { needs: 'read', target: team, method: 'POST', url: '/api/v1/metric-keys/batch', body: { entity: '{team}', project: '{project}', runs: ['{run}'] } },
+  ],
   'POST /api/v1/series/batch': [
     { needs: 'read', target: team, method: 'POST', url: '/api/v1/series/batch', body: { entity: '{team}', project: '{project}', queries: [{ runs: ['{run}'], keys: ['loss'] }] } },
   ],

@@ -303,4 +303,33 @@ export class MetricsService {
     const limit = Math.min(Math.max(opts.limit ?? 1000, 1), 10_000);
     return this.history.keys(run.id, { ...opts, limit });
   }
+
+  /**
+   * The first page of several runs' keys in one request (a workspace opening asks for every charted run's keys at
+   * once). Each run's list is what `keys` gives it alone; runs that do not exist are answered with an error entry.
+   */
+  async keysBatch(viewer: Viewer, input: unknown): Promise<{ runs: Record<string, { keys: string[]; lastStep: number | null } | { error: { code: string; message: string } }> }> {
+    const parsed = KeysBatchQuery.safeParse(input);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw invalidInput(`invalid key batch: ${issue?.path.join('.') || 'body'}: ${issue?.message ?? ''}`);
+    }
+    const { entity, project: projectName, runs: names, limit } = parsed.data;
+    const { project } = await this.access.project(viewer, entity, projectName);
+    const found = new Map((await this.meta.findRuns(project.id, [...new Set(names)])).map((r) => [r.name, r]));
+    const out: Record<string, { keys: string[]; lastStep: number | null } | { error: { code: string; message: string } }> = {};
+    for (const name of names) {
+      const run = found.get(name);
+      out[name] = run ? await this.history.keys(run.id, { limit })
+        : { error: { code: ErrorCodes.RUN_NOT_FOUND, message: `run ${entity}/${projectName}/${name} not found` } };
+    }
+    return { runs: out };
+  }
 }
+
+const KeysBatchQuery = z.object({
+  entity: z.string().min(1),
+  project: z.string().min(1),
+  runs: z.array(z.string().min(1)).min(1).max(100),
+  limit: z.number().int().min(1).max(10_000).default(1000),
+});

@@ -71,3 +71,27 @@ describe('POST /api/v1/series/batch', () => {
     expect(anonymous.statusCode).toBe(401);
   });
 });
+
+describe('POST /api/v1/metric-keys/batch', () => {
+  const keysOf = async (run: string, limit = 1000) =>
+    (await real.inject({ method: 'GET', url: `/api/v1/runs/${real.entity}/${PROJECT}/${run}/keys?limit=${limit}`, headers: real.headers() })).json();
+
+  it('answers each run with the key list it would get alone; a missing run gets an error entry', async () => {
+    const res = await post('/api/v1/metric-keys/batch', { entity: real.entity, project: PROJECT, runs: ['r1', 'r2', 'ghost'], limit: 1 });
+    expect(res.statusCode).toBe(200);
+    const { runs } = res.json();
+    expect(runs.r1).toEqual(await keysOf('r1', 1));
+    expect(runs.r2).toEqual(await keysOf('r2', 1));
+    expect(runs.r2.keys).toHaveLength(1);
+    expect(runs.ghost.error).toMatchObject({ code: 'RUN_NOT_FOUND' });
+    const all = (await post('/api/v1/metric-keys/batch', { entity: real.entity, project: PROJECT, runs: ['r2'] })).json();
+    expect(all.runs.r2.keys).toEqual(expect.arrayContaining(['acc', 'loss']));
+    expect(all.runs.r2).toEqual(await keysOf('r2'));
+  });
+
+  it('refuses bad bodies and unreadable projects', async () => {
+    expect((await post('/api/v1/metric-keys/batch', { entity: real.entity, project: PROJECT, runs: [] })).statusCode).toBe(400);
+    expect((await post('/api/v1/metric-keys/batch', { entity: real.entity, project: PROJECT, runs: ['r1'], limit: 0 })).statusCode).toBe(400);
+    expect((await post('/api/v1/metric-keys/batch', { entity: real.entity, project: 'no-such-project', runs: ['r1'] })).statusCode).toBe(404);
+  });
+});

@@ -57,6 +57,12 @@ export function registerUiApiRoutes(app: FastifyInstance, services: Services) {
     return services.artifacts.storageUsage(viewer, request.params.entity, request.params.project);
   });
 
+  /** The first page of several runs' metric keys at once (the runs a workspace charts), keyed by run name. */
+  app.post('/api/v1/metric-keys/batch', { bodyLimit: 64 * 1024 }, async (request) => {
+    const viewer = await requireViewer(request, services);
+    return services.metrics.keysBatch(viewer, request.body);
+  });
+
   app.get<{ Params: { entity: string; project: string; run: string }; Querystring: { search?: string; after?: string; limit?: string } }>(
     '/api/v1/runs/:entity/:project/:run/keys',
     async (request) => {

@@ -9,6 +9,7 @@ import { useVisibleOnce } from '../../charts/useVisible';
 import { apiFetch } from '../../lib/api';
 import { FALLBACK_REFETCH_MS, throttle, useLiveUpdates, type LiveUpdate } from '../../lib/live';
 import { pathOf } from '../../app/router';
+import { fetchRunKeys } from './keys-batch';
 import { matchesSearch, toSections, type Section } from './sections';
 import { arrangeSections, layoutEdits, type WorkspaceLayout } from './layout';
 
@@ -38,7 +39,8 @@ function useMetricKeys(entity: string, project: string, runs: ChartRun[], refetc
   const results = useQueries({
     queries: runs.map((r) => ({
       queryKey: ['keys', entity, project, r.name],
-      queryFn: ({ signal }: { signal: AbortSignal }) => apiFetch<{ keys: string[] }>(keysUrl(r.name), { signal }),
+      // Every charted run's list in one request (keys-batch.ts); each stays its own cache entry.
+      queryFn: ({ signal }: { signal: AbortSignal }) => fetchRunKeys(entity, project, r.name, KEYS_PER_RUN, signal),
       refetchInterval: refetchMs,
     })),
   });
