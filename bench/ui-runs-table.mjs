@@ -3,6 +3,8 @@
 // says is first (server-side sort of all RUNS runs, one page fetched, rows re-rendered). (2) Scrolling: the table
 // scrolled by SCROLL_PX every animation frame for SCROLL_MS (pages load as it goes); frame times and long tasks.
 // Usage: npm run build && npm run build -w @cairn/web && node bench/ui-runs-table.mjs [--runs 10000] [--repeat 5]
+//   [--data-dir DIR]: keep the data in DIR and reuse it on the next run (population, ~3 min for 10,000 runs, is
+//   skipped when DIR already holds RUNS runs); without it a temporary directory is used and removed.
 // Starts its own Cairn (SQLite) on a free port; populates through upsertBucket (the SDK's run mutation), 16 at a time.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -19,7 +21,12 @@ const SCROLL_PX = Number(arg('scroll-px', 120));
 const KEY = 'local-' + 't'.repeat(40);
 const PASSWORD = 'benchmark password 123';
 const PROJECT = 'table-bench';
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-table-bench-'));
+const keptDir = arg('data-dir', null);
+const dir = keptDir ? path.resolve(keptDir) : fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-table-bench-'));
+fs.mkdirSync(dir, { recursive: true });
+// Written after a complete population only, so an interrupted one is redone.
+const populatedMarker = path.join(dir, `.bench-populated-${RUNS}`);
+const reuse = keptDir != null && fs.existsSync(populatedMarker);
 const CAIRN = 'packages/server/bin/cairn.js';
 
 const freePort = () => new Promise((resolve) => {
@@ -29,7 +36,7 @@ const port = await freePort();
 const url = `http://127.0.0.1:${port}`;
 const server = spawn('node', [CAIRN, 'serve', '--port', String(port), '--data-dir', dir],
   { env: { ...process.env, CAIRN_ADMIN_KEY: KEY, CAIRN_LOG_LEVEL: 'warn' }, stdio: 'ignore' });
-process.on('exit', () => { server.kill('SIGTERM'); fs.rmSync(dir, { recursive: true, force: true }); });
+process.on('exit', () => { server.kill('SIGTERM'); if (!keptDir) fs.rmSync(dir, { recursive: true, force: true }); });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(1));
 for (let i = 0; ; i++) {
   try { if ((await fetch(`${url}/ready`)).ok) break; } catch { /* not yet */ }
@@ -53,10 +60,14 @@ async function createRun(r) {
   const body = await res.json();
   if (!res.ok || body.errors) throw new Error(JSON.stringify(body));
 }
-const t0 = performance.now();
-let next = 0;
-await Promise.all(Array.from({ length: 16 }, async () => { while (next < RUNS) await createRun(next++); }));
-console.log(`populated ${RUNS} runs in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+if (reuse) console.log(`reusing ${RUNS} runs in ${dir}`);
+else {
+  const t0 = performance.now();
+  let next = 0;
+  await Promise.all(Array.from({ length: 16 }, async () => { while (next < RUNS) await createRun(next++); }));
+  console.log(`populated ${RUNS} runs in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  if (keptDir) fs.writeFileSync(populatedMarker, '');
+}
 
 const pct = percentile;
 const fmt = fmtMs;
@@ -101,9 +112,24 @@ const idle = await page.evaluate(() => new Promise((resolve) => {
 console.log(`idle frames (reference): median ${median(idle).toFixed(1)} ms, p95 ${pct(idle, 0.95).toFixed(1)} ms`);
 
 // Scrolling: SCROLL_PX per frame, like a fast wheel/drag, while pages of rows load behind it.
+// --cpu-profile FILE: also records a V8 CPU profile of the scroll (open it in Chrome DevTools) to find the cause.
+const cpuProfile = arg('cpu-profile', null);
+const cdp = cpuProfile ? await page.context().newCDPSession(page) : null;
+// --trace FILE: a Chromium performance trace of the scroll (load it in DevTools' Performance panel).
+const traceFile = arg('trace', null);
+if (traceFile) await browser.startTracing(page, { path: traceFile, categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink', 'cc'] });
+if (cdp) { await cdp.send('Profiler.enable'); await cdp.send('Profiler.setSamplingInterval', { interval: 200 }); await cdp.send('Profiler.start'); }
 const scroll = await page.locator('.runs-table-scroll').evaluate(async (el, [ms, px]) => {
   const longTasks = [];
-  const obs = new PerformanceObserver((list) => { for (const e of list.getEntries()) longTasks.push(e.duration); });
+  // Each long frame with where its time went: scripts (and the longest one's invoker), style+layout, the rest (paint).
+  const obs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      const scripts = e.scripts ?? [];
+      const top = scripts.reduce((a, b) => (b.duration > (a?.duration ?? -1) ? b : a), null);
+      const layout = e.styleAndLayoutStart ? e.startTime + e.duration - e.styleAndLayoutStart : 0;
+      longTasks.push({ duration: e.duration, script: scripts.reduce((n, x) => n + x.duration, 0), layout, top: top ? `${top.invoker} ${Math.round(top.duration)} ms` : '' });
+    }
+  });
   try { obs.observe({ type: 'long-animation-frame', buffered: false }); } catch { obs.observe({ type: 'longtask', buffered: false }); }
   el.scrollLeft = 0;
   const frames = [];
@@ -121,7 +147,12 @@ const scroll = await page.locator('.runs-table-scroll').evaluate(async (el, [ms,
   obs.disconnect();
   return { frames, longTasks, rowsLoaded: el.querySelectorAll('[data-run]').length, scrollTop: el.scrollTop };
 }, [SCROLL_MS, SCROLL_PX]);
+if (traceFile) await browser.stopTracing();
+if (cdp) fs.writeFileSync(cpuProfile, JSON.stringify((await cdp.send('Profiler.stop')).profile));
 const frames = scroll.frames.slice(1);
-console.log(`(c) scroll ${SCROLL_MS} ms at ${SCROLL_PX} px/frame: ${frames.length} frames, median ${median(frames).toFixed(1)} ms, p95 ${pct(frames, 0.95).toFixed(1)} ms, max ${Math.max(...frames).toFixed(1)} ms; frames over 50 ms: ${frames.filter((f) => f > 50).length}; long animation frames: ${scroll.longTasks.length}${scroll.longTasks.length ? ` (max ${Math.max(...scroll.longTasks).toFixed(0)} ms)` : ''}; scrolled to ${Math.round(scroll.scrollTop / 32)} rows`);
+console.log(`(c) scroll ${SCROLL_MS} ms at ${SCROLL_PX} px/frame: ${frames.length} frames, median ${median(frames).toFixed(1)} ms, p95 ${pct(frames, 0.95).toFixed(1)} ms, max ${Math.max(...frames).toFixed(1)} ms; frames over 50 ms: ${frames.filter((f) => f > 50).length}; long animation frames: ${scroll.longTasks.length}${scroll.longTasks.length ? ` (max ${Math.max(...scroll.longTasks.map((t) => t.duration)).toFixed(0)} ms)` : ''}; scrolled to ${Math.round(scroll.scrollTop / 32)} rows`);
+for (const t of scroll.longTasks) console.log(`  long frame ${t.duration.toFixed(0)} ms: scripts ${t.script.toFixed(0)} ms${t.top ? ` (longest: ${t.top})` : ''}, style+layout ${t.layout.toFixed(0)} ms`);
 console.log(`rows in the DOM while scrolling: ${scroll.rowsLoaded} (virtualised)`);
 await browser.close();
+// The spawned server keeps the event loop alive; exiting runs the clean-up above (stops it).
+process.exit(0);

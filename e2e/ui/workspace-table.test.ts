@@ -1,7 +1,7 @@
 /**
  * The runs table, layouts, compare and run pages in the browser, on runs logged by the real SDK
  * (workspace_populate.py): filter and sort on the server, group by a config key, find one key among 300 in the
- * column picker, hide a run from the charts, save a panel layout and run colour and see them after a reload,
+ * column picker, hide a run from the charts (kept after a reload), save a panel layout and run colour and see them after a reload,
  * compare two runs with "diff only", edit notes and tags on a run page, preview a file, and not-found deep links.
  */
 import path from 'node:path';
@@ -100,20 +100,46 @@ describe('runs table', () => {
     const cell = page.locator(`[data-run="${ids.alpha}"] [data-column="config:hp_217"]`);
     await poll(() => cell.textContent()).toBe('217');
     await screenshot(page, 'workspace-table-column-picker');
+    // A standard column hidden from the picker is gone from the table (then shown again for the other tests).
+    const tagsHeader = page.locator('.runs-th[data-column="tags"]');
+    await page.locator('.runs-table-scroll').evaluate((el) => { el.scrollLeft = 0; });
+    await tagsHeader.waitFor();
+    await page.getByRole('checkbox', { name: 'Tags' }).uncheck();
+    await poll(() => tagsHeader.count()).toBe(0);
+    await page.getByRole('checkbox', { name: 'Tags' }).check();
+    await tagsHeader.waitFor();
+    await poll(() => page.getByTestId('layout-saved').textContent()).toBe('saved');
+    // Columns resize by dragging the header's edge (the picker, over the header, closed first).
+    await scrollTableRight(page);
+    await search.press('Escape');
+    const width = async () => (await cell.boundingBox())!.width;
+    const before = await width();
+    const edge = (await page.getByRole('separator', { name: 'Resize config: hp_217' }).boundingBox())!;
+    await page.mouse.move(edge.x + edge.width / 2, edge.y + edge.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(edge.x + edge.width / 2 + 80, edge.y + edge.height / 2, { steps: 4 });
+    await page.mouse.up();
+    await poll(width).toBeGreaterThan(before + 60);
   });
 
-  it('hides a run from the charts with its eye, from the keyboard too', async () => {
+  it('hides a run from the charts with its eye, keeps it hidden after a reload, and shows it from the keyboard', async () => {
     await open(workspace);
     const runsInCharts = () => page.locator('.panel-grid-bar').first().textContent();
     await poll(runsInCharts).toContain('4 runs');
     await page.getByRole('button', { name: 'Hide alpha in charts' }).click();
     await poll(runsInCharts).toContain('3 runs');
     await poll(() => page.getByRole('button', { name: 'Show alpha in charts' }).getAttribute('aria-pressed')).toBe('false');
-    // Space on a focused row toggles it back.
+    // Hidden runs are saved in the workspace layout.
+    await poll(() => page.getByTestId('layout-saved').textContent()).toBe('saved');
+    await page.reload();
+    await poll(() => page.getByRole('button', { name: 'Show alpha in charts' }).getAttribute('aria-pressed')).toBe('false');
+    await poll(runsInCharts).toContain('3 runs');
+    await screenshot(page, 'workspace-table-hide');
+    // Space on a focused row toggles it back (and that is saved too, for the other tests).
     await page.locator(`[data-run="${ids.alpha}"]`).focus();
     await page.keyboard.press(' ');
     await poll(runsInCharts).toContain('4 runs');
-    await screenshot(page, 'workspace-table-hide');
+    await poll(() => page.getByTestId('layout-saved').textContent()).toBe('saved');
   });
 });
 

@@ -20,7 +20,7 @@ const runName = z.string().min(1).max(256);
 /**
  * What a user arranged on a project's workspace. Panels start auto-arranged by key prefix; the layout records
  * only the user's changes: metrics added as panels, panels removed, panel widths (1–3 grid columns), run colours
- * picked by hand, and the runs-table columns chosen.
+ * picked by hand, the runs-table columns chosen and hidden, and the runs hidden from the charts.
  */
 export const WorkspaceLayout = z.object({
   version: z.literal(1),
@@ -31,6 +31,10 @@ export const WorkspaceLayout = z.object({
   }).strict(),
   runColors: z.record(runName, z.string().regex(/^#[0-9a-fA-F]{6}$/, 'a colour is #rrggbb')),
   columns: z.array(z.string().min(1).max(1100)).max(500).nullable(),
+  /** Runs hidden from the charts; layouts saved before this field existed read as none hidden. */
+  hiddenRuns: z.array(runName).max(10_000).default([]),
+  /** Standard runs-table columns hidden by the user (the pinned select/eye/name columns cannot be). */
+  hiddenColumns: z.array(z.enum(['state', 'createdAt', 'tags', 'group', 'jobType'])).max(5).default([]),
 }).strict();
 export type WorkspaceLayout = z.infer<typeof WorkspaceLayout>;
 

@@ -44,9 +44,27 @@ describe('workspace routes', () => {
     expect(put.statusCode).toBe(200);
     const bad = await real.inject({ method: 'PUT', url: layoutUrl(), headers: real.headers({ 'content-type': 'application/json' }), payload: JSON.stringify({ ...layout, runColors: { a: 'javascript:alert(1)' } }) });
     expect(bad.statusCode).toBe(400);
-    expect((await real.inject({ method: 'GET', url: layoutUrl(), headers: bare() })).json().layout).toEqual(layout);
+    // Saved before hidden runs were part of the layout: reads back with none hidden.
+    expect((await real.inject({ method: 'GET', url: layoutUrl(), headers: bare() })).json().layout).toEqual({ ...layout, hiddenRuns: [], hiddenColumns: [] });
     const del = await real.inject({ method: 'DELETE', url: layoutUrl(), headers: bare() });
     expect(del.statusCode, del.body).toBe(204);
     expect((await real.inject({ method: 'GET', url: layoutUrl(), headers: bare() })).json()).toEqual({ layout: null, updatedAt: null });
+  });
+
+  it('keeps hidden runs and hidden columns in the layout; a bad list is a 400 that keeps the saved one', async () => {
+    const layout = { version: 1, panels: { added: [], removed: [], sizes: {} }, runColors: {}, columns: null, hiddenRuns: ['a', 'c'], hiddenColumns: ['tags'] };
+    const put = (body: unknown) => real.inject({ method: 'PUT', url: layoutUrl(), headers: real.headers({ 'content-type': 'application/json' }), payload: JSON.stringify(body) });
+    expect((await put(layout)).statusCode).toBe(200);
+    for (const hiddenRuns of [[''], 'a', [42]]) {
+      const bad = await put({ ...layout, hiddenRuns });
+      expect(bad.statusCode).toBe(400);
+      expect(bad.body).toMatch(/hiddenRuns/);
+    }
+    // The pinned name column cannot be hidden.
+    const pinned = await put({ ...layout, hiddenColumns: ['name'] });
+    expect(pinned.statusCode).toBe(400);
+    expect(pinned.body).toMatch(/hiddenColumns/);
+    const saved = (await real.inject({ method: 'GET', url: layoutUrl(), headers: bare() })).json().layout;
+    expect([saved.hiddenRuns, saved.hiddenColumns]).toEqual([['a', 'c'], ['tags']]);
   });
 });

@@ -11,8 +11,10 @@ export const columnLabel = (id: string) => id.replace(/^config:/, 'config.').rep
  * The column picker: a searchable, virtualised list of every config and summary key (thousands stay smooth).
  * Keyboard: type to search, ↑/↓ move through the list (focus stays in the search box), Enter or Space toggles.
  */
-export function ColumnPicker({ available, chosen, onChange }: {
+export function ColumnPicker({ available, chosen, onChange, fixed = [], onToggleFixed }: {
   available: { config: string[]; summary: string[] }; chosen: string[]; onChange(ids: string[]): void;
+  /** The table's standard columns that can be hidden, with whether each is shown. */
+  fixed?: { id: string; label: string; shown: boolean }[]; onToggleFixed?(id: string): void;
 }) {
   const [open, setOpen] = useState(false);
   const [search, setSearch] = useState('');
@@ -53,6 +55,14 @@ export function ColumnPicker({ available, chosen, onChange }: {
           <p className="muted picker-count">{matches.length} keys · {chosen.length} shown{chosen.length > 0 && (
             <> · <button type="button" className="link" onClick={() => onChange([])}>hide all</button></>
           )}</p>
+          {fixed.length > 0 && (
+            <fieldset className="picker-fixed">
+              <legend className="sr-only">Standard columns</legend>
+              {fixed.map((f) => (
+                <label key={f.id}><input type="checkbox" checked={f.shown} onChange={() => onToggleFixed?.(f.id)} /> {f.label}</label>
+              ))}
+            </fieldset>
+          )}
           <div ref={list} className="picker-list" role="listbox" id="column-options" aria-label="Columns" aria-multiselectable="true">
             <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
               {virtualizer.getVirtualItems().map((vi) => {

@@ -1,5 +1,5 @@
 import { keepPreviousData, useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { memo, useCallback, useEffect, useMemo, useState } from 'react';
 import { chartGroupsOf } from '../../charts/groups';
 import { FALLBACK_REFETCH_MS, throttle, useLiveUpdates } from '../../lib/live';
 import { apiFetch, gql } from '../../lib/api';
@@ -9,7 +9,7 @@ import { ErrorNote, NotFound } from '../common/NotFound';
 import { Link, navigate, pathOf } from '../../app/router';
 import { PanelGrid } from './PanelGrid';
 import { FilterBar } from './FilterBar';
-import { availableColumns, RunsTable, type RunRow, type TableItem } from './RunsTable';
+import { availableColumns, HIDEABLE_COLUMNS, RunsTable, type RunRow, type TableItem } from './RunsTable';
 import { ColumnPicker, columnLabel } from './ColumnPicker';
 import { useGroupedRuns } from './grouping';
 import { layoutEdits, useWorkspaceLayout } from './layout';
@@ -31,13 +31,16 @@ export function Workspace({ entity, project }: { entity: string; project: string
     queryFn: ({ signal }) => gql<{ project: { name: string; runCount: number } | null }>(PROJECT, { entity, project }, signal),
   });
   const [query, setQuery] = useState<RunsQueryState>(emptyRunsQuery);
-  const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [groupBy, setGroupBy] = useState<string | null>(null);
   const saved = useWorkspaceLayout(entity, project, !!meta.data?.project);
   const { layout, update: updateLayout } = saved;
   const chosenColumns = layout.columns;
   const setChosenColumns = useCallback((columns: string[]) => updateLayout((l) => ({ ...l, columns })), [updateLayout]);
+  // Hidden runs are part of the saved layout: they stay hidden after a reload.
+  const hidden = useMemo<ReadonlySet<string>>(() => new Set(layout.hiddenRuns ?? []), [layout.hiddenRuns]);
+  const hiddenColumns = layout.hiddenColumns ?? NONE;
+  const toggleColumn = useCallback((id: string) => updateLayout((l) => layoutEdits.toggleHiddenColumn(l, id)), [updateLayout]);
 
   const filters = toMongoFilter(query);
   const order = toOrder(query.sort);
@@ -68,18 +71,14 @@ export function Workspace({ entity, project }: { entity: string; project: string
   });
   const rows = useMemo(() => runs.data?.pages.flatMap((p) => p.runs) ?? [], [runs.data]);
   const total = runs.data?.pages[0]?.total ?? 0;
-  const columnsAvailable = useMemo(() => availableColumns(rows), [rows]);
+  const columnsAvailable = useAvailableColumns(runs.data?.pages);
   const filterFieldList = useMemo(() => filterFields(columnsAvailable), [columnsAvailable]);
   const extraColumns = useMemo(() => chosenColumns ?? [
     ...columnsAvailable.config.slice(0, 4).map((k) => `config:${k}`),
     ...columnsAvailable.summary.slice(0, 4).map((k) => `summary:${k}`),
   ], [chosenColumns, columnsAvailable]);
 
-  const toggleHidden = useCallback((name: string) => setHidden((h) => {
-    const next = new Set(h);
-    if (!next.delete(name)) next.add(name);
-    return next;
-  }), []);
+  const toggleHidden = useCallback((name: string) => updateLayout((l) => layoutEdits.toggleHiddenRun(l, name)), [updateLayout]);
   const toggleSelected = useCallback((name: string) => setSelected((h) => {
     const next = new Set(h);
     if (!next.delete(name)) next.add(name);
@@ -135,23 +134,45 @@ export function Workspace({ entity, project }: { entity: string; project: string
               Compare {selected.size > 0 ? `(${selected.size})` : ''}
             </button>
             {selected.size > 0 && <button type="button" className="link" onClick={() => setSelected(new Set())}>Clear selection</button>}
-            <ColumnPicker available={columnsAvailable} chosen={extraColumns} onChange={setChosenColumns} />
+            <ColumnPicker available={columnsAvailable} chosen={extraColumns} onChange={setChosenColumns}
+              fixed={HIDEABLE_COLUMNS.map((c) => ({ ...c, shown: !hiddenColumns.includes(c.id) }))} onToggleFixed={toggleColumn} />
           </div>
           {runs.error && <ErrorNote error={runs.error} />}
           {groupBy && grouped.error && <ErrorNote error={grouped.error} />}
           <RunsTable entity={entity} project={project} items={items} total={total} loading={groupBy ? grouped.loading : runs.isFetching}
             onNeedMore={needMore} sort={query.sort} onSort={(sort) => setQuery((q) => ({ ...q, sort }))}
-            extraColumns={extraColumns} colorOf={colorOf} onColor={setColor} hidden={hidden} onToggleHidden={toggleHidden}
+            extraColumns={extraColumns} hiddenColumns={hiddenColumns} colorOf={colorOf} onColor={setColor} hidden={hidden} onToggleHidden={toggleHidden}
             selected={selected} onToggleSelected={toggleSelected} onToggleGroup={grouped.toggle} onMoreInGroup={grouped.more} />
         </section>
         <section className="charts-pane" aria-label="Charts">
-          <PanelGrid entity={entity} project={project} runs={chartRuns} refetchMs={anyRunning ? LIVE_POLL_MS : false} groups={chartGroups}
+          <MemoPanelGrid entity={entity} project={project} runs={chartRuns} refetchMs={anyRunning ? LIVE_POLL_MS : false} groups={chartGroups}
             layout={saved.ready ? layout : undefined} onLayout={updateLayout} />
           <span className="sr-only" data-testid="layout-saved">{saved.saved ? 'saved' : 'saving'}</span>
         </section>
       </div>
     </main>
   );
+}
+
+const NONE: string[] = [];
+
+/** Page loads re-render the workspace; the charts only when what they are given changes. */
+const MemoPanelGrid = memo(PanelGrid);
+
+/** Per loaded page of runs, the config and summary keys in it (a page load scans only the new page). */
+const keysOfPage = new WeakMap<object, { config: string[]; summary: string[] }>();
+const sortedUnion = (lists: string[][]) => [...new Set(lists.flat())].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+/** The column-picker candidates among the loaded runs; the same object while they stay the same. */
+function useAvailableColumns(pages: { runs: RunRow[] }[] | undefined) {
+  const perPage = (pages ?? []).map((p) => {
+    let keys = keysOfPage.get(p);
+    if (!keys) keysOfPage.set(p, (keys = availableColumns(p.runs)));
+    return keys;
+  });
+  const merged = perPage.length === 1 ? perPage[0]! : { config: sortedUnion(perPage.map((k) => k.config)), summary: sortedUnion(perPage.map((k) => k.summary)) };
+  const key = `${merged.config.join('\u0001')}\u0000${merged.summary.join('\u0001')}`;
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  return useMemo(() => merged, [key]);
 }
 
 /**

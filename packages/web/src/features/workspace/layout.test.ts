@@ -24,6 +24,21 @@ describe('workspace layout edits', () => {
     expect(layoutEdits.setRunColor(l, 'r1', null).runColors).toEqual({});
   });
 
+  it('hides a run and shows it again, keeping the other hidden runs; a layout saved without hidden runs works', () => {
+    let l = layoutEdits.toggleHiddenRun(emptyLayout(), 'r1');
+    l = layoutEdits.toggleHiddenRun(l, 'r2');
+    expect(l.hiddenRuns).toEqual(['r1', 'r2']);
+    expect(layoutEdits.toggleHiddenRun(l, 'r1').hiddenRuns).toEqual(['r2']);
+    const older = { ...emptyLayout(), hiddenRuns: undefined };
+    expect(layoutEdits.toggleHiddenRun(older, 'r3').hiddenRuns).toEqual(['r3']);
+  });
+
+  it('hides a standard column and shows it again', () => {
+    const l = layoutEdits.toggleHiddenColumn(emptyLayout(), 'tags');
+    expect(l.hiddenColumns).toEqual(['tags']);
+    expect(layoutEdits.toggleHiddenColumn(l, 'tags').hiddenColumns).toEqual([]);
+  });
+
   it('arranges sections: added panels first, removed ones left out, empty sections dropped', () => {
     const auto = [{ name: 'Charts', keys: ['acc', 'loss'] }, { name: 'val', keys: ['val/loss'] }];
     let l = layoutEdits.addPanel(emptyLayout(), 'train/lr');

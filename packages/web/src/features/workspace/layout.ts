@@ -18,9 +18,15 @@ export interface WorkspaceLayout {
   runColors: Record<string, string>;
   /** Runs-table extra columns; null: the automatic choice. */
   columns: string[] | null;
+  /** Runs hidden from the charts (eye off), by run name. Absent in layouts saved before it existed. */
+  hiddenRuns?: string[];
+  /** Standard runs-table columns hidden (state, createdAt, tags, group, jobType). Absent: none. */
+  hiddenColumns?: string[];
 }
 
-export const emptyLayout = (): WorkspaceLayout => ({ version: 1, panels: { added: [], removed: [], sizes: {} }, runColors: {}, columns: null });
+export const emptyLayout = (): WorkspaceLayout => ({ version: 1, panels: { added: [], removed: [], sizes: {} }, runColors: {}, columns: null, hiddenRuns: [], hiddenColumns: [] });
+/** One shared empty layout while none is saved, so what depends on the layout does not change on every render. */
+const NO_LAYOUT = emptyLayout();
 
 /** Pure layout edits (tested in layout.test.ts). */
 export const layoutEdits = {
@@ -44,6 +50,16 @@ export const layoutEdits = {
     else delete runColors[run];
     return { ...l, runColors };
   },
+  /** Hides a standard column of the runs table, or shows it again. */
+  toggleHiddenColumn: (l: WorkspaceLayout, id: string): WorkspaceLayout => {
+    const hidden = l.hiddenColumns ?? [];
+    return { ...l, hiddenColumns: hidden.includes(id) ? hidden.filter((c) => c !== id) : [...hidden, id] };
+  },
+  /** Hides a run from the charts, or shows it again. */
+  toggleHiddenRun: (l: WorkspaceLayout, run: string): WorkspaceLayout => {
+    const hidden = l.hiddenRuns ?? [];
+    return { ...l, hiddenRuns: hidden.includes(run) ? hidden.filter((r) => r !== run) : [...hidden, run] };
+  },
 };
 
 const SAVE_DELAY_MS = 400;
@@ -64,7 +80,7 @@ export function useWorkspaceLayout(entity: string, project: string, enabled: boo
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<Error | null>(null);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  const layout = local ?? loaded.data?.layout ?? emptyLayout();
+  const layout = local ?? loaded.data?.layout ?? NO_LAYOUT;
   const latest = useRef(layout);
   latest.current = layout;
 
