@@ -11,7 +11,7 @@ import { KyselyWorkspaceLayoutStore } from './workspace-layout-store.js';
 
 const layout = (over: Partial<WorkspaceLayout> = {}): WorkspaceLayout => ({
   version: 1, panels: { added: ['val/loss'], removed: ['train/acc'], sizes: { 'val/loss': 2 } },
-  runColors: { r1: '#0072B2' }, columns: ['config:lr', 'summary:loss'], ...over,
+  runColors: { r1: '#0072B2' }, columns: ['config:lr', 'summary:loss'], hiddenRuns: ['r2'], hiddenColumns: ['tags'], ...over,
 });
 
 for (const backend of sqlBackends()) {
@@ -41,10 +41,14 @@ for (const backend of sqlBackends()) {
     it('keeps one layout per user and project, replaced whole on save', async () => {
       expect(await layouts.get({ user: ada }, 'ada', 'p')).toEqual({ layout: null, updatedAt: null });
       await layouts.put({ user: ada }, 'ada', 'p', layout());
-      const second = layout({ columns: null, runColors: {} });
+      const second = layout({ columns: null, runColors: {}, hiddenRuns: [], hiddenColumns: [] });
       await layouts.put({ user: ada }, 'ada', 'p', second);
       const got = await layouts.get({ user: ada }, 'ada', 'p');
       expect(got.layout).toEqual(second);
+      // A layout saved before hidden runs and columns existed reads back with none hidden.
+      const { hiddenRuns: _r, hiddenColumns: _c, ...older } = layout();
+      await layouts.put({ user: ada }, 'ada', 'p', older as WorkspaceLayout);
+      expect((await layouts.get({ user: ada }, 'ada', 'p')).layout).toEqual({ ...older, hiddenRuns: [], hiddenColumns: [] });
       expect(got.updatedAt).toEqual(new Date(Date.UTC(2026, 0, 1) + 1));
       await layouts.reset({ user: ada }, 'ada', 'p');
       expect((await layouts.get({ user: ada }, 'ada', 'p')).layout).toBeNull();
