@@ -110,8 +110,10 @@ describe('run media', () => {
   it('says what is wrong with a corrupt table file', async () => {
     await openMedia();
     await page.getByTestId('open-table').filter({ hasText: 'broken' }).click();
-    const alert = page.locator('[data-testid="table-viewer"][data-key="broken"]').getByRole('alert');
-    await expect.poll(() => alert.textContent()).toMatch(/broken\.table\.json is not valid JSON/);
+    const viewer = page.locator('[data-testid="table-viewer"][data-key="broken"]');
+    // Polls the whole viewer (not just its alert) so that a failure shows what the page said instead.
+    await expect.poll(() => viewer.textContent({ timeout: 5_000 }).catch((e: unknown) => String(e))).toMatch(/broken\.table\.json is not valid JSON/);
+    expect(await viewer.getByRole('alert').textContent()).toMatch(/not valid JSON/);
     await screenshot(page, 'media-03-corrupt-table');
   });
 });
