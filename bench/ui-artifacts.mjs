@@ -170,6 +170,13 @@ for (let i = 0; i < REPEAT; i++) {
   await page.goto(`${url}/admin/${SRC}/artifacts/model/model-0/v0`);
   await page.getByTestId('version-name').waitFor();
   const s = performance.now();
+  // BENCH_DEBUG=1: when each GraphQL answer of the lineage arrived, relative to the click.
+  const answered = [];
+  const onResponse = (r) => { if (r.url().endsWith('/graphql')) answered.push(`${Math.round(performance.now() - s)} (${(r.request().postData() ?? '').slice(0, 40).replace(/\s+/g, ' ')})`); };
+  const onRequest = (r) => { if (r.url().endsWith('/graphql')) answered.push(`sent ${Math.round(performance.now() - s)}`); };
+  if (process.env.BENCH_DEBUG) { page.on('response', onResponse); page.on('request', onRequest); }
+  const cdp = process.env.BENCH_PROFILE && i === REPEAT - 1 ? await context.newCDPSession(page) : null;
+  if (cdp) { await cdp.send('Profiler.enable'); await cdp.send('Profiler.setSamplingInterval', { interval: 200 }); await cdp.send('Profiler.start'); }
   await page.getByRole('link', { name: 'Lineage' }).click();
   await page.waitForFunction((n) => {
     const g = document.querySelector('[data-testid="lineage"]');
@@ -177,6 +184,23 @@ for (let i = 0; i < REPEAT; i++) {
   }, NODES, { timeout: 60_000 });
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
   lineageTimes.push(performance.now() - s);
+  if (cdp) {
+    // BENCH_PROFILE=1: self time per function in the last load, the top 25.
+    const { profile } = await cdp.send('Profiler.stop');
+    const self = new Map();
+    const dt = new Map(profile.nodes.map((n) => [n.id, n]));
+    profile.samples.forEach((id, k) => {
+      const n = dt.get(id);
+      const key = `${n.callFrame.functionName || '(anon)'} ${n.callFrame.url.split('/').pop()}:${n.callFrame.lineNumber}`;
+      self.set(key, (self.get(key) ?? 0) + (profile.timeDeltas[k] ?? 0) / 1000);
+    });
+    for (const [k, ms] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`  ${ms.toFixed(0).padStart(5)} ms  ${k}`);
+  }
+  if (process.env.BENCH_DEBUG) {
+    page.off('response', onResponse);
+    page.off('request', onRequest);
+    console.log(`  graphql answers at ${answered.join(', ')} ms; painted at ${Math.round(lineageTimes.at(-1))} ms`);
+  }
   engine = await page.evaluate(() => document.querySelector('[data-testid="lineage"]')?.getAttribute('data-engine') ?? '?');
 }
 console.log(`lineage of ${NODES} nodes (click → fetched, laid out by ${engine}, painted): ${fmt(lineageTimes)}`);

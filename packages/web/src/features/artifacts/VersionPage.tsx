@@ -1,5 +1,5 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { lazy, Suspense, useState, type FormEvent } from 'react';
+import { lazy, Suspense, useEffect, useState, type FormEvent } from 'react';
 import { ApiError, gql } from '../../lib/api';
 import { timeAgo } from '../../lib/format';
 import { Link, useLocation } from '../../app/router';
@@ -18,14 +18,31 @@ import './artifacts.css';
 
 type Tab = 'overview' | 'files' | 'lineage';
 
-// The graph (React Flow, ELK client) loads only when the lineage tab is opened.
-const LineageGraphView = lazy(() => import('./lineage/LineageGraph').then((m) => ({ default: m.LineageGraphView })));
+// The graph's code (React Flow, ELK client) is not in the main bundle: it is fetched once the version page is idle
+// (or when the lineage tab is opened first), so opening the tab does not wait for it.
+// Once loaded it is rendered directly: through lazy() + Suspense, React would hold the tab's first paint back by its
+// fallback throttle (~300 ms) even when the code is already there.
+let lineageModule: typeof import('./lineage/LineageGraph') | null = null;
+const loadLineage = () => import('./lineage/LineageGraph').then((m) => (lineageModule = m));
+const LazyLineageGraphView = lazy(() => loadLineage().then((m) => ({ default: m.LineageGraphView })));
+function usePrefetchLineage() {
+  useEffect(() => {
+    const timer = setTimeout(() => void loadLineage(), 0);
+    return () => clearTimeout(timer);
+  }, []);
+}
+function LineageTab({ v }: { v: Parameters<typeof artifactNode>[0] & { id: string } }) {
+  const View = lineageModule?.LineageGraphView;
+  if (View) return <View key={v.id} focus={artifactNode(v)} />;
+  return <Suspense fallback={<p className="muted">Loading graph…</p>}><LazyLineageGraphView key={v.id} focus={artifactNode(v)} /></Suspense>;
+}
 
 /** One artifact version: overview (facts, snippets, aliases, tags, description, metadata, usage), files, lineage. */
 export function VersionPage({ entity, project, type, collection, version }: { entity: string; project: string; type: string; collection: string; version: string }) {
   const location = useLocation();
   const tabParam = new URLSearchParams(location.split('?')[1] ?? '').get('tab');
   const tab: Tab = tabParam === 'files' || tabParam === 'lineage' ? tabParam : 'overview';
+  usePrefetchLineage();
   const q = useQuery({
     queryKey: ['version', entity, project, collection, version],
     queryFn: ({ signal }) => fetchVersion(entity, project, collection, version, signal),
@@ -52,7 +69,7 @@ export function VersionPage({ entity, project, type, collection, version }: { en
       {q.isPending && <p className="muted">Loading…</p>}
       {v && tab === 'overview' && <Overview v={v} entity={entity} project={project} type={type} collection={collection} onChanged={() => void q.refetch()} />}
       {v && tab === 'files' && <FileBrowser artifactId={v.id} />}
-      {v && tab === 'lineage' && <Suspense fallback={<p className="muted">Loading graph…</p>}><LineageGraphView key={v.id} focus={artifactNode(v)} /></Suspense>}
+      {v && tab === 'lineage' && <LineageTab v={v} />}
     </main>
   );
 }

@@ -61,7 +61,10 @@ const nodeTypes = { lineage: LineageNodeView };
 /** Keeps the whole graph in view as it grows (fitView on the component only applies once). */
 function FitOnChange({ positions }: { positions: Positions }) {
   const flow = useReactFlow();
+  // The first layout is fitted by ReactFlow's own `fitView`; fitting it again a frame later redrew every node.
+  const first = useRef(positions);
   useEffect(() => {
+    if (positions === first.current) return;
     const frame = requestAnimationFrame(() => void flow.fitView({ padding: 0.15, maxZoom: 1.2 }));
     return () => cancelAnimationFrame(frame);
   }, [positions, flow]);
