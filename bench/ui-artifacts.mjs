@@ -204,5 +204,6 @@ for (let i = 0; i < REPEAT; i++) {
   engine = await page.evaluate(() => document.querySelector('[data-testid="lineage"]')?.getAttribute('data-engine') ?? '?');
 }
 console.log(`lineage of ${NODES} nodes (click → fetched, laid out by ${engine}, painted): ${fmt(lineageTimes)}`);
+if (process.env.BENCH_DEBUG) await page.screenshot({ path: path.join(os.tmpdir(), 'cairn-bench-lineage.png') });
 await browser.close();
 await stopServer();

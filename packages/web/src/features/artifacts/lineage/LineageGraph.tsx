@@ -4,7 +4,7 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useRef, use
 import { gql } from '../../../lib/api';
 import { Link } from '../../../app/router';
 import { ART, artifactNode, RUN, runNode, runRefOf, type GqlArt, type GqlRun } from './nodes';
-import { addHop, emptyGraph, viewOf, type Direction, type GraphView, type LineageGraph, type LineageNode, type ViewNode } from './graph';
+import { addHop, emptyGraph, firstViewNodes, viewOf, type Direction, type GraphView, type LineageGraph, type LineageNode, type ViewNode } from './graph';
 import { layoutGraph, NODE_HEIGHT, NODE_WIDTH, type Positions } from './layout';
 
 /** Versions of one collection with the same neighbours fold into a group beyond this many. */
@@ -57,6 +57,7 @@ function LineageNodeView({ data }: NodeProps<Node<FlowData>>) {
   );
 }
 const nodeTypes = { lineage: LineageNodeView };
+
 
 /** Keeps the whole graph in view as it grows (fitView on the component only applies once). */
 function FitOnChange({ positions }: { positions: Positions }) {
@@ -129,6 +130,12 @@ export function LineageGraphView({ focus, initialHops = true }: { focus: Lineage
   })), [drawn, positions]);
   const actions = useMemo(() => ({ onExpand, onOpenGroup }), [onExpand, onOpenGroup]);
   const flowEdges: Edge[] = useMemo(() => (drawn?.edges ?? []).map((e) => ({ id: `${e.from}->${e.to}`, source: e.from, target: e.to })), [drawn]);
+  // Only the first view's fit depends on it (ReactFlow applies `fitView` once), so it is computed from the first layout.
+  const firstFit = useRef<{ padding: number; maxZoom: number; nodes?: { id: string }[] } | null>(null);
+  if (!firstFit.current && drawn && positions) {
+    const nodes = firstViewNodes(drawn.nodes.map((n) => n.id), positions, focus.id);
+    firstFit.current = { padding: 0.15, maxZoom: 1.2, ...(nodes ? { nodes } : {}) };
+  }
 
   return (
     <div className="lineage" data-testid="lineage" data-nodes={view.nodes.length} data-laid-out={drawn === view ? 'yes' : 'no'} data-engine={laidOut?.engine}>
@@ -138,7 +145,7 @@ export function LineageGraphView({ focus, initialHops = true }: { focus: Lineage
         {positions && (
           <Actions.Provider value={actions}>
           <ReactFlow nodes={flowNodes} edges={flowEdges} nodeTypes={nodeTypes}
-            fitView fitViewOptions={{ padding: 0.15, maxZoom: 1.2 }} minZoom={0.05} nodesConnectable={false} onlyRenderVisibleElements proOptions={{ hideAttribution: true }}>
+            fitView fitViewOptions={firstFit.current ?? { padding: 0.15, maxZoom: 1.2 }} minZoom={0.05} nodesConnectable={false} onlyRenderVisibleElements proOptions={{ hideAttribution: true }}>
             <Background />
             <Controls showInteractive={false} />
             <FitOnChange positions={positions} />

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addHop, emptyGraph, layeredLayout, viewOf, type LineageNode } from './graph';
+import { addHop, emptyGraph, firstViewNodes, layeredLayout, viewOf, type LineageNode } from './graph';
 
 const art = (id: string, collection = 'me/p/data'): LineageNode => ({ id, kind: 'artifact', label: id, sub: 'dataset', href: `/a/${id}`, collection });
 const run = (id: string): LineageNode => ({ id, kind: 'run', label: id, sub: 'p', href: `/r/${id}` });
@@ -46,5 +46,22 @@ describe('lineage graph', () => {
     expect(pos.get('data')).toEqual({ x: 0, y: 0 });
     expect(pos.get('train')).toEqual({ x: 150, y: 0 });
     expect(pos.get('model')).toEqual({ x: 300, y: 0 });
+  });
+});
+
+describe('firstViewNodes', () => {
+  const column = (n: number) => new Map<string, { x: number; y: number }>(Array.from({ length: n }, (_, i) => [`r${i}`, { x: 300, y: i * 72 }]));
+  it('fits everything when the graph is small', () => {
+    const positions = column(10);
+    expect(firstViewNodes([...positions.keys()], positions, 'r0')).toBeUndefined();
+  });
+  it('fits the focus and its nearest neighbours in a big graph', () => {
+    const positions = column(499).set('art', { x: 0, y: 250 * 72 });
+    const fit = firstViewNodes([...positions.keys()], positions, 'art')!;
+    expect(fit).toHaveLength(24);
+    expect(fit[0]).toEqual({ id: 'art' });
+    const rows = fit.slice(1).map((n) => Number(n.id.slice(1)));
+    expect(Math.min(...rows)).toBeGreaterThanOrEqual(238);
+    expect(Math.max(...rows)).toBeLessThanOrEqual(262);
   });
 });

@@ -149,3 +149,23 @@ export function layeredLayout(view: GraphView, size: { width: number; height: nu
   }
   return out;
 }
+
+/** Graphs larger than this open on the focus and its nearest neighbours rather than on everything. */
+export const FIT_ALL_LIMIT = 60;
+const FIRST_VIEW_NODES = 24;
+
+/**
+ * What the first view fits: the whole graph when small; else the focus and the nodes laid out nearest to it, so a
+ * graph of hundreds of nodes opens readable (fitting 500 nodes shrinks every label to a pixel) and, with
+ * `onlyRenderVisibleElements`, draws only those; the rest is a pan or a zoom away.
+ */
+export function firstViewNodes(ids: string[], positions: ReadonlyMap<string, { x: number; y: number }>, focus: string): { id: string }[] | undefined {
+  if (ids.length <= FIT_ALL_LIMIT) return undefined;
+  const at = positions.get(focus);
+  if (!at) return undefined;
+  const dist = (id: string) => {
+    const p = positions.get(id);
+    return p ? (p.x - at.x) ** 2 + (p.y - at.y) ** 2 : Infinity;
+  };
+  return ids.map((id) => ({ id, d: dist(id) })).sort((a, b) => a.d - b.d).slice(0, FIRST_VIEW_NODES).map(({ id }) => ({ id }));
+}
