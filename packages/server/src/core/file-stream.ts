@@ -8,8 +8,10 @@ import { assertJsonDepth } from './json-depth.js';
 import type { LivePublisher } from './live-updates.js';
 import type { HistoryStore, MetaStore, Run, RunPatch, RunState } from './ports.js';
 
-/** Told when a run ends (run-state alerts); must not throw. */
-/** Told when a run ended (finished, failed, crashed) with the alert key stored with that change (state-alert-key.ts). */
+/**
+ * Told when a run ended (finished, failed, crashed) with the alert key stored with that change (state-alert-key.ts);
+ * must not throw (a failure leaves the alert owed, paid by the crash monitor's next sweep).
+ */
 export type RunEndListener = (run: Run, alertKey: string) => Promise<void>;
 import { mergeJsonObjects, type RunService } from './runs.js';
 import { stateAlertKey } from './state-alert-key.js';
