@@ -9,12 +9,11 @@ import { ArtifactRetention } from './core/artifact-retention.js';
 import { contentKey } from './core/artifacts.js';
 import type { Logger } from './core/logger.js';
 import type { ArtifactStore, MetaStore } from './core/ports.js';
+import { commitVersion, hexOf } from './store/artifact-fixtures.test-support.js';
 import { KyselyArtifactStore } from './store/artifact-store.js';
 import { KyselyMetaStore } from './store/meta-store.js';
 import { sqlBackends } from './store/sql-backends.test-support.js';
 
-const b64 = (hex: string) => Buffer.from(hex, 'hex').toString('base64');
-const hexOf = (n: number) => n.toString(16).padStart(32, '0');
 const silent: Logger = { info() {}, warn() {}, error() {} };
 
 // Artifact retention over a real store and a real blob store: what a purge releases is deleted through a queue
@@ -44,22 +43,8 @@ for (const backend of sqlBackends()) {
       return (await meta.ensureProject(user.entityId, name)).id;
     }
 
-    /** A committed version of `collection` holding `files` (name → [content number, size]). */
-    async function version(projectId: ProjectId, collection: string, files: Record<string, [number, number]>) {
-      const type = await store.ensureType(projectId, 'dataset');
-      const seq = await store.ensureSequence(projectId, type.id, collection, null);
-      const a = await store.insertArtifact({
-        projectId, sequenceId: seq.id, typeId: type.id, digest: hexOf(Math.floor(Math.random() * 1e9)), description: null,
-        metadata: null, historyStep: null, createdByRunId: null, clientId: null, distributedId: null, requestedAliases: [], tags: [],
-        ttlSeconds: null, ttlInherited: true,
-      });
-      for (const [n, size] of Object.values(files)) {
-        await store.claimContent(hexOf(n), a.id);
-        await store.markContentStored(hexOf(n), size);
-      }
-      const entries = Object.entries(files).map(([name, [n, size]]) => ({ name, digest: b64(hexOf(n)), size, ref: null, birthArtifactId: a.id }));
-      return store.commit(a.id, entries, 'c');
-    }
+    const version = async (projectId: ProjectId, collection: string, files: Record<string, [number, number]>) =>
+      (await commitVersion(store, projectId, collection, files)).artifact;
 
     it('deletes released bytes from the queue the purge wrote, also after a process died between purge and delete', async () => {
       const blobs = new FsBlobStore(root);

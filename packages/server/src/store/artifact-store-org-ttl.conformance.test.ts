@@ -3,13 +3,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { effectiveTtl } from '../core/artifact-ttl.js';
 import type { ArtifactStore, MetaStore } from '../core/ports.js';
 import { storageHistory } from '../core/storage-history.js';
+import { commitVersion } from './artifact-fixtures.test-support.js';
 import { KyselyArtifactStore } from './artifact-store.js';
 import { KyselyMetaStore } from './meta-store.js';
 import { sqlBackends } from './sql-backends.test-support.js';
 
 const DAY = 86_400;
-const b64 = (hex: string) => Buffer.from(hex, 'hex').toString('base64');
-const hexOf = (n: number) => n.toString(16).padStart(32, '0');
 
 for (const backend of sqlBackends()) {
   describe(`ArtifactStore organization TTL default and storage history: ${backend.name}`, () => {
@@ -28,22 +27,9 @@ for (const backend of sqlBackends()) {
       await dispose();
     });
 
-    /** A committed, TTL-inheriting version of `collection` holding files (content number → size). */
-    async function version(projectId: ProjectId, collection: string, files: [number, number][]) {
-      const type = await store.ensureType(projectId, 'dataset');
-      const seq = await store.ensureSequence(projectId, type.id, collection, null);
-      const a = await store.insertArtifact({
-        projectId, sequenceId: seq.id, typeId: type.id, digest: hexOf(Math.floor(Math.random() * 1e9)), description: null,
-        metadata: null, historyStep: null, createdByRunId: null, clientId: null, distributedId: null, requestedAliases: [], tags: [],
-        ttlSeconds: null, ttlInherited: true,
-      });
-      for (const [n, size] of files) {
-        await store.claimContent(hexOf(n), a.id);
-        await store.markContentStored(hexOf(n), size);
-      }
-      const entries = files.map(([n, size], i) => ({ name: `f${i}`, digest: b64(hexOf(n)), size, ref: null, birthArtifactId: a.id }));
-      return { artifact: await store.commit(a.id, entries, 'c'), sequenceId: seq.id };
-    }
+    /** A committed, TTL-inheriting version of `collection` holding files (content number → size), named f0, f1… */
+    const version = (projectId: ProjectId, collection: string, files: [number, number][]) =>
+      commitVersion(store, projectId, collection, Object.fromEntries(files.map((f, i) => [`f${i}`, f])));
 
     it("expires a team project's inheriting versions by the organization default, below project defaults; personal projects are not reached", async () => {
       const org = await meta.createOrganization({ name: 'acme', entityName: 'acme' });

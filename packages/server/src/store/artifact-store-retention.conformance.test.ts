@@ -1,13 +1,12 @@
 import type { ProjectId } from '@cairn/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ArtifactStore, MetaStore, NewArtifact } from '../core/ports.js';
+import { commitVersion, b64, hexOf } from './artifact-fixtures.test-support.js';
 import { KyselyArtifactStore } from './artifact-store.js';
 import { KyselyMetaStore } from './meta-store.js';
 import { sqlBackends } from './sql-backends.test-support.js';
 
 const DAY = 86_400;
-const b64 = (hex: string) => Buffer.from(hex, 'hex').toString('base64');
-const hexOf = (n: number) => n.toString(16).padStart(32, '0');
 
 for (const backend of sqlBackends()) {
   describe(`ArtifactStore TTL defaults, storage and content scopes: ${backend.name}`, () => {
@@ -31,25 +30,8 @@ for (const backend of sqlBackends()) {
       return { entityId: user.entityId, projectId: (await meta.ensureProject(user.entityId, name)).id };
     }
 
-    /** A committed version of `collection` holding `files` (name → [content number, size]), stored first. */
-    async function version(projectId: ProjectId, collection: string, files: Record<string, [number, number]>,
-      ttl: Pick<NewArtifact, 'ttlSeconds' | 'ttlInherited'> = { ttlSeconds: null, ttlInherited: true }, refs: Record<string, number> = {}) {
-      const type = await store.ensureType(projectId, 'dataset');
-      const seq = await store.ensureSequence(projectId, type.id, collection, null);
-      const a = await store.insertArtifact({
-        projectId, sequenceId: seq.id, typeId: type.id, digest: hexOf(Math.floor(Math.random() * 1e9)), description: null,
-        metadata: null, historyStep: null, createdByRunId: null, clientId: null, distributedId: null, requestedAliases: [], tags: [], ...ttl,
-      });
-      for (const [n, size] of Object.values(files)) {
-        await store.claimContent(hexOf(n), a.id);
-        await store.markContentStored(hexOf(n), size);
-      }
-      const entries = [
-        ...Object.entries(files).map(([name, [n, size]]) => ({ name, digest: b64(hexOf(n)), size, ref: null, birthArtifactId: a.id })),
-        ...Object.entries(refs).map(([name, size]) => ({ name, digest: 'etag', size, ref: `s3://bucket/${name}`, birthArtifactId: null })),
-      ];
-      return { artifact: await store.commit(a.id, entries, 'c'), sequenceId: seq.id };
-    }
+    const version = (projectId: ProjectId, collection: string, files: Record<string, [number, number]>,
+      ttl?: Pick<NewArtifact, 'ttlSeconds' | 'ttlInherited'>, refs?: Record<string, number>) => commitVersion(store, projectId, collection, files, ttl, refs);
 
     it('expires versions by their own TTL, else the collection default, else the project default; 0 means never', async () => {
       const { projectId } = await project('p');
