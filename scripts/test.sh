@@ -27,6 +27,14 @@ stage_failed() {
   echo "!! stage failed: $1" >&2
 }
 stage_ok() { stage_report+=("ok      $1"); }
+# A line under the stage report saying why a stage failed (the summary is what a CI log shows first).
+stage_detail() { stage_report+=("        ${1:0:300}"); }
+# The first lines of vitest's "Unhandled Errors" section of log $1, as stage details.
+unhandled_errors() {
+  sed 's/\x1b\[[0-9;]*m//g' "$1" | awk '/Unhandled (Error|Rejection)/{on=1} on && NF' | head -12 |
+    while IFS= read -r line; do echo "$line"; done >"$results/unhandled.txt"
+  while IFS= read -r line; do stage_detail "$line"; done <"$results/unhandled.txt"
+}
 # Adds "passed failed skipped" (one line, $2) to the totals and reports stage $1 with them.
 add_counts() {
   local p f s
@@ -54,24 +62,32 @@ if npm run lint:deps; then stage_ok "lint:deps"; else stage_failed "lint:deps"; 
 # ---- unit + conformance ----
 note "unit and conformance tests (vitest, SQLite + PostgreSQL + fs + S3)"
 vitest_json="$results/vitest.json"
+vitest_log="$results/vitest.log"
 timeout --kill-after=30 "$STAGE_TIMEOUT" bash scripts/with-postgres.sh bash scripts/with-s3.sh \
-  npx vitest run --reporter=default --reporter=json --outputFile.json="$vitest_json"
-vitest_rc=$?
+  npx vitest run --reporter=default --reporter=json --outputFile.json="$vitest_json" 2>&1 | tee "$vitest_log"
+vitest_rc=${PIPESTATUS[0]}
 if [ -s "$vitest_json" ]; then
   counts=$(node -e '
     const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
     const tests = r.testResults.flatMap((f) => f.assertionResults);
-    // Files that failed to load carry no assertions but still fail the run.
-    const brokenFiles = r.testResults.filter((f) => f.status === "failed" && f.assertionResults.length === 0).length;
+    // A file that failed to load, or whose hooks failed (beforeAll/afterAll), fails the run even when every
+    // test in it passed: one failure each, with its message in the summary.
+    const brokenFiles = r.testResults.filter((f) => f.status === "failed" && !f.assertionResults.some((a) => a.status === "failed"));
+    for (const f of brokenFiles) console.error(`!! ${f.name}: ${(f.message || "failed").split("\n")[0]}`);
     const pg = tests.some((t) => t.ancestorTitles.some((a) => /conformance: postgres/.test(a)));
     const s3 = tests.some((t) => t.ancestorTitles.some((a) => /BlobStore conformance: s3/.test(a)));
-    console.log(r.numPassedTests, r.numFailedTests + brokenFiles + (pg ? 0 : 1) + (s3 ? 0 : 1), r.numPendingTests + r.numTodoTests);
+    console.log(r.numPassedTests, r.numFailedTests + brokenFiles.length + (pg ? 0 : 1) + (s3 ? 0 : 1), r.numPendingTests + r.numTodoTests);
     if (!pg) console.error("!! no PostgreSQL conformance test ran");
     if (!s3) console.error("!! no S3 BlobStore conformance test ran");
-  ' "$vitest_json")
+  ' "$vitest_json" 2>"$results/vitest-broken.txt")
   add_counts "vitest" "$counts"
+  while IFS= read -r line; do stage_detail "$line"; done <"$results/vitest-broken.txt"
   read -r _ f _ <<<"$counts"
-  if [ "$vitest_rc" -ne 0 ] && [ "$f" -eq 0 ]; then stage_failed "vitest exited $vitest_rc"; fi
+  if [ "$vitest_rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+    stage_failed "vitest exited $vitest_rc"
+    # Errors outside any test (unhandled rejections, errors after a test ended) are only in the log.
+    unhandled_errors "$vitest_log"
+  fi
 else
   stage_failed "vitest produced no results (exit $vitest_rc)"
 fi
@@ -177,18 +193,24 @@ if [ ! -x /usr/bin/chromium ] && [ -z "${CAIRN_E2E_CHROMIUM:-}" ]; then
   apt-get install -y chromium >/dev/null 2>&1 || (apt-get update >/dev/null 2>&1 && apt-get install -y chromium >/dev/null 2>&1)
 fi
 ui_json="$results/vitest-ui.json"
+ui_log="$results/vitest-ui.log"
 CAIRN_E2E_PYTHON="$ROOT/.venv-e2e/wandb-$UI_SDK/bin/python" timeout --kill-after=30 "$STAGE_TIMEOUT" \
-  npx vitest run --config e2e/ui/vitest.config.ts --reporter=default --reporter=json --outputFile.json="$ui_json"
-ui_rc=$?
+  npx vitest run --config e2e/ui/vitest.config.ts --reporter=default --reporter=json --outputFile.json="$ui_json" 2>&1 | tee "$ui_log"
+ui_rc=${PIPESTATUS[0]}
 if [ -s "$ui_json" ]; then
   counts=$(node -e '
     const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-    const broken = r.testResults.filter((f) => f.status === "failed" && f.assertionResults.length === 0).length;
-    console.log(r.numPassedTests, r.numFailedTests + broken, r.numPendingTests + r.numTodoTests);
-  ' "$ui_json")
+    const broken = r.testResults.filter((f) => f.status === "failed" && !f.assertionResults.some((a) => a.status === "failed"));
+    for (const f of broken) console.error(`!! ${f.name}: ${(f.message || "failed").split("\n")[0]}`);
+    console.log(r.numPassedTests, r.numFailedTests + broken.length, r.numPendingTests + r.numTodoTests);
+  ' "$ui_json" 2>"$results/ui-broken.txt")
   add_counts "e2e web UI" "$counts"
+  while IFS= read -r line; do stage_detail "$line"; done <"$results/ui-broken.txt"
   read -r _ f _ <<<"$counts"
-  if [ "$ui_rc" -ne 0 ] && [ "$f" -eq 0 ]; then stage_failed "e2e web UI exited $ui_rc"; fi
+  if [ "$ui_rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+    stage_failed "e2e web UI exited $ui_rc"
+    unhandled_errors "$ui_log"
+  fi
 else
   stage_failed "e2e web UI produced no results (exit $ui_rc)"
 fi
