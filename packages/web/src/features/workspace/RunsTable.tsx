@@ -6,6 +6,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useEffect, useMemo, useRef, useState, type FocusEvent, type KeyboardEvent } from 'react';
 import { Link, navigate, pathOf } from '../../app/router';
 import { formatValue, timeAgo } from '../../lib/format';
+import { observeSharedElementOffset } from '../../lib/shared-scroll';
 import { StateBadge } from '../run/StateBadge';
 import { ColorMenu } from './ColorMenu';
 import { serverField, type RunsQueryState } from './runs-query';
@@ -174,6 +175,7 @@ export function RunsTable(props: RunsTableProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const rowVirtualizer = useVirtualizer({
     count: items.length, getScrollElement: () => scroller.current, estimateSize: () => ROW_HEIGHT, overscan: 12,
+    observeElementOffset: observeSharedElementOffset,
   });
   const vrows = rowVirtualizer.getVirtualItems();
   const firstIndex = vrows[0]?.index ?? 0;
@@ -181,7 +183,15 @@ export function RunsTable(props: RunsTableProps) {
   // The row model covers whole blocks around the rendered rows, so it is rebuilt only when the scroll crosses one.
   const blockStart = Math.floor(firstIndex / BLOCK) * BLOCK;
   const blocks = Math.ceil((lastIndex - firstIndex + 1) / BLOCK) + 1;
-  const windowItems = useMemo(() => items.slice(blockStart, blockStart + blocks * BLOCK), [items, blockStart, blocks]);
+  // A page arriving below the window leaves the window's items as they were: keep the same array, so the row model
+  // and the rendered rows stay as they are (no re-render of every visible row mid-scroll).
+  const windowRef = useRef<TableItem[]>([]);
+  const windowItems = useMemo(() => {
+    const next = items.slice(blockStart, blockStart + blocks * BLOCK);
+    const prev = windowRef.current;
+    if (prev.length === next.length && prev.every((item, i) => item === next[i])) return prev;
+    return (windowRef.current = next);
+  }, [items, blockStart, blocks]);
   const env: CellEnv = { entity, project, colorOf, onColor, hidden, onToggleHidden, selected, onToggleSelected };
 
   const table = useReactTable<TableItem>({
@@ -206,6 +216,10 @@ export function RunsTable(props: RunsTableProps) {
   const colVirtualizer = useVirtualizer({
     horizontal: true, count: center.length, getScrollElement: () => scroller.current,
     estimateSize: (i) => center[i]!.getSize(), overscan: 3, paddingStart: pinnedWidth,
+    observeElementOffset: observeSharedElementOffset,
+    // Its re-render when scrolling starts or stops need not be synchronous: a synchronous one would change the DOM
+    // before the row virtualiser reads the scroll size in the same event, forcing a layout there.
+    useFlushSync: false,
   });
   const sizesKey = center.map((c) => c.getSize()).join(',');
   useEffect(() => colVirtualizer.measure(), [colVirtualizer, sizesKey, pinnedWidth]);

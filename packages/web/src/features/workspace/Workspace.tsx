@@ -1,5 +1,5 @@
 import { keepPreviousData, useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-query';
-import { memo, useCallback, useEffect, useMemo, useState } from 'react';
+import { memo, useCallback, useDeferredValue, useEffect, useMemo, useState } from 'react';
 import { chartGroupsOf } from '../../charts/groups';
 import { FALLBACK_REFETCH_MS, throttle, useLiveUpdates } from '../../lib/live';
 import { apiFetch, gql } from '../../lib/api';
@@ -69,9 +69,11 @@ export function Workspace({ entity, project }: { entity: string; project: string
     placeholderData: keepPreviousData,
     refetchInterval: liveConnected ? false : FALLBACK_REFETCH_MS,
   });
-  const rows = useMemo(() => runs.data?.pages.flatMap((p) => p.runs) ?? [], [runs.data]);
-  const total = runs.data?.pages[0]?.total ?? 0;
-  const columnsAvailable = useAvailableColumns(runs.data?.pages);
+  // A page arriving mid-scroll re-renders the table in an interruptible render, between scroll frames.
+  const runsData = useDeferredValue(runs.data);
+  const rows = useMemo(() => runsData?.pages.flatMap((p) => p.runs) ?? [], [runsData]);
+  const total = runsData?.pages[0]?.total ?? 0;
+  const columnsAvailable = useAvailableColumns(runsData?.pages);
   const filterFieldList = useMemo(() => filterFields(columnsAvailable), [columnsAvailable]);
   const extraColumns = useMemo(() => chosenColumns ?? [
     ...columnsAvailable.config.slice(0, 4).map((k) => `config:${k}`),
@@ -88,7 +90,7 @@ export function Workspace({ entity, project }: { entity: string; project: string
   const grouped = useGroupedRuns(entity, project, groupBy, filters, order, liveConnected ? false : anyRowRunning ? FALLBACK_REFETCH_MS : IDLE_POLL_MS);
   // Grouped: the charts draw each expanded group as its runs' mean with a min/max band.
   const chartGroups = useMemo(() => (groupBy ? chartGroupsOf(grouped.items, hidden) : null), [groupBy, grouped.items, hidden]);
-  const items = useMemo<TableItem[]>(() => (groupBy ? grouped.items : rows.map((row) => ({ kind: 'run', row, depth: 0 }))), [groupBy, grouped.items, rows]);
+  const items = useMemo<TableItem[]>(() => (groupBy ? grouped.items : rows.map(runItemOf)), [groupBy, grouped.items, rows]);
   // Grouped: the charts draw the runs of the expanded groups.
   const chartSource = useMemo(() => (groupBy ? items.flatMap((i) => (i.kind === 'run' ? [i.row] : [])) : rows), [groupBy, items, rows]);
   const chartRuns = useChartRuns(chartSource, hidden, layout.runColors);
@@ -155,6 +157,14 @@ export function Workspace({ entity, project }: { entity: string; project: string
 }
 
 const NONE: string[] = [];
+
+/** One table item per run row object, so a page arriving leaves the items of the rows already shown untouched. */
+const runItems = new WeakMap<RunRow, TableItem>();
+function runItemOf(row: RunRow): TableItem {
+  let item = runItems.get(row);
+  if (!item) runItems.set(row, (item = { kind: 'run', row, depth: 0 }));
+  return item;
+}
 
 /** Page loads re-render the workspace; the charts only when what they are given changes. */
 const MemoPanelGrid = memo(PanelGrid);
