@@ -69,8 +69,10 @@ export function Workspace({ entity, project }: { entity: string; project: string
     placeholderData: keepPreviousData,
     refetchInterval: liveConnected ? false : FALLBACK_REFETCH_MS,
   });
-  // A page arriving mid-scroll re-renders the table in an interruptible render, between scroll frames.
-  const runsData = useDeferredValue(runs.data);
+  // A further page arriving mid-scroll re-renders the table in an interruptible render, between scroll frames;
+  // the first page (opening, sorting, filtering) is drawn at once.
+  const deferredRuns = useDeferredValue(runs.data);
+  const runsData = (runs.data?.pages.length ?? 0) > 1 ? deferredRuns : runs.data;
   const rows = useMemo(() => runsData?.pages.flatMap((p) => p.runs) ?? [], [runsData]);
   const total = runsData?.pages[0]?.total ?? 0;
   const columnsAvailable = useAvailableColumns(runsData?.pages);
