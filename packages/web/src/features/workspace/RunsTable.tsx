@@ -184,7 +184,7 @@ export function RunsTable(props: RunsTableProps) {
   const blockStart = Math.floor(firstIndex / BLOCK) * BLOCK;
   const blocks = Math.ceil((lastIndex - firstIndex + 1) / BLOCK) + 1;
   // A page arriving below the window leaves the window's items as they were: keep the same array, so the row model
-  // and the rendered rows stay as they are (no re-render of every visible row mid-scroll).
+  // is not rebuilt mid-scroll.
   const windowRef = useRef<TableItem[]>([]);
   const windowItems = useMemo(() => {
     const next = items.slice(blockStart, blockStart + blocks * BLOCK);
