@@ -31,8 +31,9 @@ stage_ok() { stage_report+=("ok      $1"); }
 stage_detail() { stage_report+=("        ${1:0:300}"); }
 # The first lines of vitest's "Unhandled Errors" section of log $1, as stage details.
 unhandled_errors() {
-  sed 's/\x1b\[[0-9;]*m//g' "$1" | awk '/Unhandled (Error|Rejection)/{on=1} on && NF' | head -12 |
-    while IFS= read -r line; do echo "$line"; done >"$results/unhandled.txt"
+  # From the first error's own header ("Unhandled Rejection", "Unhandled Error"), without the code frames.
+  sed 's/\x1b\[[0-9;]*m//g' "$1" | awk '/Unhandled (Error|Rejection)([^s]|$)/{on=1} on && NF && !/^ *([0-9]+)? *\|/' | head -10 \
+    >"$results/unhandled.txt"
   while IFS= read -r line; do stage_detail "$line"; done <"$results/unhandled.txt"
 }
 # Adds "passed failed skipped" (one line, $2) to the totals and reports stage $1 with them.
