@@ -43,6 +43,37 @@ add_counts() {
   passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
   stage_report+=("$( [ "$f" -eq 0 ] && echo 'ok    ' || echo 'FAILED')  $1: $p passed, $f failed, $s skipped")
 }
+# Reports vitest stage $1 from its JSON report $2, log $3 and exit status $4. A file that failed to load, or whose
+# hooks failed (beforeAll/afterAll), fails the run even when every test in it passed: one failure each, with its
+# message under the summary. With --backends ($5), a run where no PostgreSQL or no S3 conformance test ran fails too.
+vitest_report() {
+  local stage=$1 json=$2 log=$3 rc=$4 backends=${5:-} counts f
+  if [ ! -s "$json" ]; then
+    stage_failed "$stage produced no results (exit $rc)"
+    return
+  fi
+  counts=$(node -e '
+    const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    const broken = r.testResults.filter((f) => f.status === "failed" && !f.assertionResults.some((a) => a.status === "failed"));
+    for (const f of broken) console.error(`!! ${f.name}: ${(f.message || "failed").split("\n")[0]}`);
+    let missing = 0;
+    if (process.argv[2] === "--backends") {
+      const titles = r.testResults.flatMap((f) => f.assertionResults).flatMap((t) => t.ancestorTitles);
+      for (const [re, what] of [[/conformance: postgres/, "PostgreSQL conformance"], [/BlobStore conformance: s3/, "S3 BlobStore conformance"]]) {
+        if (!titles.some((a) => re.test(a))) { missing++; console.error(`!! no ${what} test ran`); }
+      }
+    }
+    console.log(r.numPassedTests, r.numFailedTests + broken.length + missing, r.numPendingTests + r.numTodoTests);
+  ' "$json" "$backends" 2>"$json.details")
+  add_counts "$stage" "$counts"
+  while IFS= read -r line; do stage_detail "$line"; done <"$json.details"
+  read -r _ f _ <<<"$counts"
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+    stage_failed "$stage exited $rc"
+    # Errors outside any test (unhandled rejections, errors after a test ended) are only in the log.
+    unhandled_errors "$log"
+  fi
+}
 
 # ---- install ----
 note "install"
@@ -67,31 +98,7 @@ vitest_log="$results/vitest.log"
 timeout --kill-after=30 "$STAGE_TIMEOUT" bash scripts/with-postgres.sh bash scripts/with-s3.sh \
   npx vitest run --reporter=default --reporter=json --outputFile.json="$vitest_json" 2>&1 | tee "$vitest_log"
 vitest_rc=${PIPESTATUS[0]}
-if [ -s "$vitest_json" ]; then
-  counts=$(node -e '
-    const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-    const tests = r.testResults.flatMap((f) => f.assertionResults);
-    // A file that failed to load, or whose hooks failed (beforeAll/afterAll), fails the run even when every
-    // test in it passed: one failure each, with its message in the summary.
-    const brokenFiles = r.testResults.filter((f) => f.status === "failed" && !f.assertionResults.some((a) => a.status === "failed"));
-    for (const f of brokenFiles) console.error(`!! ${f.name}: ${(f.message || "failed").split("\n")[0]}`);
-    const pg = tests.some((t) => t.ancestorTitles.some((a) => /conformance: postgres/.test(a)));
-    const s3 = tests.some((t) => t.ancestorTitles.some((a) => /BlobStore conformance: s3/.test(a)));
-    console.log(r.numPassedTests, r.numFailedTests + brokenFiles.length + (pg ? 0 : 1) + (s3 ? 0 : 1), r.numPendingTests + r.numTodoTests);
-    if (!pg) console.error("!! no PostgreSQL conformance test ran");
-    if (!s3) console.error("!! no S3 BlobStore conformance test ran");
-  ' "$vitest_json" 2>"$results/vitest-broken.txt")
-  add_counts "vitest" "$counts"
-  while IFS= read -r line; do stage_detail "$line"; done <"$results/vitest-broken.txt"
-  read -r _ f _ <<<"$counts"
-  if [ "$vitest_rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-    stage_failed "vitest exited $vitest_rc"
-    # Errors outside any test (unhandled rejections, errors after a test ended) are only in the log.
-    unhandled_errors "$vitest_log"
-  fi
-else
-  stage_failed "vitest produced no results (exit $vitest_rc)"
-fi
+vitest_report "vitest" "$vitest_json" "$vitest_log" "$vitest_rc" --backends
 
 # "passed failed skipped" from a pytest junit XML (errors count as failed).
 junit_counts() {
@@ -198,23 +205,7 @@ ui_log="$results/vitest-ui.log"
 CAIRN_E2E_PYTHON="$ROOT/.venv-e2e/wandb-$UI_SDK/bin/python" timeout --kill-after=30 "$STAGE_TIMEOUT" \
   npx vitest run --config e2e/ui/vitest.config.ts --reporter=default --reporter=json --outputFile.json="$ui_json" 2>&1 | tee "$ui_log"
 ui_rc=${PIPESTATUS[0]}
-if [ -s "$ui_json" ]; then
-  counts=$(node -e '
-    const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-    const broken = r.testResults.filter((f) => f.status === "failed" && !f.assertionResults.some((a) => a.status === "failed"));
-    for (const f of broken) console.error(`!! ${f.name}: ${(f.message || "failed").split("\n")[0]}`);
-    console.log(r.numPassedTests, r.numFailedTests + broken.length, r.numPendingTests + r.numTodoTests);
-  ' "$ui_json" 2>"$results/ui-broken.txt")
-  add_counts "e2e web UI" "$counts"
-  while IFS= read -r line; do stage_detail "$line"; done <"$results/ui-broken.txt"
-  read -r _ f _ <<<"$counts"
-  if [ "$ui_rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-    stage_failed "e2e web UI exited $ui_rc"
-    unhandled_errors "$ui_log"
-  fi
-else
-  stage_failed "e2e web UI produced no results (exit $ui_rc)"
-fi
+vitest_report "e2e web UI" "$ui_json" "$ui_log" "$ui_rc"
 
 # ---- summary ----
 note "summary"
