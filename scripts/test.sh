@@ -56,6 +56,10 @@ vitest_report() {
     const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
     const broken = r.testResults.filter((f) => f.status === "failed" && !f.assertionResults.some((a) => a.status === "failed"));
     for (const f of broken) console.error(`!! ${f.name}: ${(f.message || "failed").split("\n")[0]}`);
+    // Failed tests by name, with their first message line: CI shows only the tail of the log.
+    const failedTests = r.testResults.flatMap((f) => f.assertionResults.filter((a) => a.status === "failed")
+      .map((a) => `x ${f.name.split("/").slice(-1)[0]} > ${a.fullName}: ${String((a.failureMessages || [])[0] || "").split("\n")[0]}`));
+    for (const line of failedTests.slice(0, 10)) console.error(line);
     let missing = 0;
     if (process.argv[2] === "--backends") {
       const titles = r.testResults.flatMap((f) => f.assertionResults).flatMap((t) => t.ancestorTitles);
@@ -112,6 +116,21 @@ for t in suites:
 print(n - f - e - s, f + e, s)
 ' "$1"
 }
+# The failed tests of a pytest junit XML $1 (at most 10), as stage details: CI shows only the tail of the log.
+junit_failures() {
+  python3 -c '
+import sys, xml.etree.ElementTree as ET
+out = []
+for c in ET.parse(sys.argv[1]).getroot().iter("testcase"):
+    for tag in ("failure", "error"):
+        el = c.find(tag)
+        if el is not None:
+            msg = (el.get("message") or "").splitlines()
+            out.append("x %s::%s: %s" % (c.get("classname"), c.get("name"), msg[0] if msg else tag))
+print("\n".join(out[:10]))
+' "$1" >"$1.failures"
+  while IFS= read -r line; do [ -n "$line" ] && stage_detail "$line"; done <"$1.failures"
+}
 
 # ---- e2e ----
 note "e2e SDK environments"
@@ -146,6 +165,7 @@ for ver in $(grep -v '^#' e2e/sdk-versions.txt); do
   fi
   counts=$(junit_counts "$junit")
   add_counts "e2e wandb $ver" "$counts"
+  junit_failures "$junit"
   read -r _ f _ <<<"$counts"
   if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then stage_failed "e2e wandb $ver: pytest exited $rc"; fi
 done
@@ -161,6 +181,7 @@ rc=$?
 if [ -s "$junit" ]; then
   counts=$(junit_counts "$junit")
   add_counts "e2e S3 wandb $S3_SDK" "$counts"
+  junit_failures "$junit"
   read -r _ f s <<<"$counts"
   if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then stage_failed "e2e S3: pytest exited $rc"; fi
   # Skipped here means CAIRN_E2E_BLOB_BACKEND did not reach the tests: not a pass.
@@ -182,6 +203,7 @@ rc=$?
 if [ -s "$junit" ]; then
   counts=$(junit_counts "$junit")
   add_counts "e2e scale-out wandb $SCALEOUT_SDK" "$counts"
+  junit_failures "$junit"
   read -r _ f _ <<<"$counts"
   if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then stage_failed "e2e scale-out: pytest exited $rc"; fi
   # The scale-out checks skipped means the mode did not reach the tests: not a pass.

@@ -25,6 +25,8 @@ export interface RequestOptions {
   method?: string;
   body?: unknown;
   signal?: AbortSignal | undefined;
+  /** Let the request outlive the page (a save sent as the tab closes). */
+  keepalive?: boolean;
 }
 
 export async function apiFetch<T>(path: string, opts: RequestOptions = {}): Promise<T> {
@@ -33,7 +35,7 @@ export async function apiFetch<T>(path: string, opts: RequestOptions = {}): Prom
   if (opts.body !== undefined) headers['content-type'] = 'application/json';
   if (UNSAFE.has(method) && csrfToken) headers['x-csrf-token'] = csrfToken;
   const res = await fetch(path, {
-    method, headers, credentials: 'same-origin', signal: opts.signal ?? null,
+    method, headers, credentials: 'same-origin', signal: opts.signal ?? null, keepalive: opts.keepalive ?? false,
     ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
   });
   if (res.status === 204) return undefined as T;

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { ADDED_SECTION, arrangeSections, emptyLayout, layoutEdits } from './layout';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ADDED_SECTION, arrangeSections, createLayoutSaver, emptyLayout, layoutEdits, type SaveState, type WorkspaceLayout } from './layout';
 
 describe('workspace layout edits', () => {
   it('adds a panel once, and adding a removed one brings it back', () => {
@@ -46,5 +46,105 @@ describe('workspace layout edits', () => {
     expect(arrangeSections(auto, l, '')).toEqual([{ name: ADDED_SECTION, keys: ['train/lr'] }, { name: 'Charts', keys: ['acc', 'loss'] }]);
     expect(arrangeSections(auto, l, 'acc')).toEqual([{ name: 'Charts', keys: ['acc', 'loss'] }]);
     expect(arrangeSections(auto, undefined, '')).toBe(auto);
+  });
+});
+
+describe('layout saver', () => {
+  /** A PUT the test finishes by hand, to order saves as a slow server would. */
+  function server() {
+    const puts: { layout: WorkspaceLayout; keepalive: boolean; done: () => void; fail: (e: Error) => void }[] = [];
+    const put = (layout: WorkspaceLayout, { keepalive }: { keepalive: boolean }) =>
+      new Promise<void>((done, fail) => puts.push({ layout, keepalive, done, fail }));
+    return { puts, put };
+  }
+  /** Lets finished PUTs' promise chains run (timers are fake). */
+  const settle = async () => {
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+  };
+  const colour = (c: string) => layoutEdits.setRunColor(emptyLayout(), 'bravo', c);
+
+  beforeEach(() => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] }));
+  afterEach(() => vi.useRealTimers());
+
+  it('stays pending while a later edit waits, even when an earlier PUT finishes (the lost-colour race)', async () => {
+    const { puts, put } = server();
+    const states: SaveState[] = [];
+    const saver = createLayoutSaver(put, (s) => states.push(s), 400);
+    saver.edit(colour('red'));
+    vi.advanceTimersByTime(400);
+    await settle();
+    expect(puts).toHaveLength(1);
+    saver.edit(colour('wine'));
+    puts[0]!.done();
+    await settle();
+    expect(states.at(-1)).toEqual({ pending: true, error: null });
+    vi.advanceTimersByTime(400);
+    await settle();
+    expect(puts.map((p) => p.layout.runColors.bravo)).toEqual(['red', 'wine']);
+    puts[1]!.done();
+    await settle();
+    expect(states.at(-1)).toEqual({ pending: false, error: null });
+  });
+
+  it('sends one PUT at a time, in edit order, so an older layout never lands last', async () => {
+    const { puts, put } = server();
+    const saver = createLayoutSaver(put, () => undefined, 400);
+    saver.edit(colour('red'));
+    vi.advanceTimersByTime(400);
+    saver.edit(colour('wine'));
+    vi.advanceTimersByTime(400);
+    await settle();
+    expect(puts).toHaveLength(1); // the second waits for the first
+    puts[0]!.done();
+    await settle();
+    expect(puts.map((p) => p.layout.runColors.bravo)).toEqual(['red', 'wine']);
+  });
+
+  it('joins quick edits into one PUT of the last one', async () => {
+    const { puts, put } = server();
+    const saver = createLayoutSaver(put, () => undefined, 400);
+    saver.edit(colour('red'));
+    vi.advanceTimersByTime(200);
+    saver.edit(colour('wine'));
+    vi.advanceTimersByTime(400);
+    await settle();
+    expect(puts.map((p) => p.layout.runColors.bravo)).toEqual(['wine']);
+  });
+
+  it('reports the newest edit failing, and a later save clears it; an older failure is not reported', async () => {
+    const { puts, put } = server();
+    const states: SaveState[] = [];
+    const saver = createLayoutSaver(put, (s) => states.push(s), 400);
+    saver.edit(colour('red'));
+    vi.advanceTimersByTime(400);
+    await settle();
+    saver.edit(colour('wine'));
+    puts[0]!.fail(new Error('HTTP 500'));
+    await settle();
+    expect(states.at(-1)).toEqual({ pending: true, error: null });
+    vi.advanceTimersByTime(400);
+    await settle();
+    puts[1]!.fail(new Error('HTTP 503'));
+    await settle();
+    expect(states.at(-1)).toEqual({ pending: false, error: new Error('HTTP 503') });
+    saver.edit(colour('blue'));
+    vi.advanceTimersByTime(400);
+    await settle();
+    puts[2]!.done();
+    await settle();
+    expect(states.at(-1)).toEqual({ pending: false, error: null });
+  });
+
+  it('flush sends a waiting edit at once with keepalive (the tab is closing); nothing waiting, nothing sent', async () => {
+    const { puts, put } = server();
+    const saver = createLayoutSaver(put, () => undefined, 400);
+    saver.flush();
+    saver.edit(colour('wine'));
+    saver.flush();
+    await settle();
+    expect(puts.map((p) => [p.layout.runColors.bravo, p.keepalive])).toEqual([['wine', true]]);
+    vi.advanceTimersByTime(1000);
+    await settle();
+    expect(puts).toHaveLength(1);
   });
 });

@@ -1,5 +1,5 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { apiFetch } from '../../lib/api';
 import { matchesSearch, type Section } from './sections';
 
@@ -64,6 +64,61 @@ export const layoutEdits = {
 
 const SAVE_DELAY_MS = 400;
 
+export interface SaveState {
+  /** An edit the server does not have yet (waiting for the delay, or its PUT in flight). */
+  pending: boolean;
+  /** The newest edit's save failed. */
+  error: Error | null;
+}
+
+/**
+ * Saves layout edits: one PUT shortly after the last edit, PUTs one at a time in edit order (an older layout never
+ * lands after a newer one), and `pending` clears only when the newest edit is saved — not when an earlier PUT
+ * finishes while a later edit still waits. Pure of React (tested in layout.test.ts).
+ */
+export function createLayoutSaver(
+  put: (layout: WorkspaceLayout, opts: { keepalive: boolean }) => Promise<void>,
+  onState: (state: SaveState) => void,
+  delayMs = SAVE_DELAY_MS,
+) {
+  let edits = 0;
+  let waiting: WorkspaceLayout | null = null;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let queue: Promise<void> = Promise.resolve();
+
+  const send = (keepalive: boolean) => {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    const layout = waiting;
+    if (!layout) return;
+    waiting = null;
+    const edit = edits;
+    const settle = (error: Error | null) => {
+      if (edit === edits) onState({ pending: false, error });
+    };
+    // keepalive: a page being left still sends it (the queue is idle then unless a PUT is in flight: it starts in the
+    // microtask after the pagehide handler).
+    const sent = queue.then(() => put(layout, { keepalive }));
+    queue = sent.then(() => settle(null), (e: unknown) => settle(e instanceof Error ? e : new Error(String(e))));
+  };
+
+  return {
+    edit(layout: WorkspaceLayout) {
+      edits += 1;
+      waiting = layout;
+      onState({ pending: true, error: null });
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(() => send(false), delayMs);
+    },
+    /** Sends a waiting edit now (the page is being hidden or left). */
+    flush: () => send(true),
+    dispose() {
+      if (timer) clearTimeout(timer);
+      timer = null;
+    },
+  };
+}
+
 /**
  * The workspace layout: loaded from the server, edited locally at once, saved (PUT) shortly after the last edit.
  * `saved` says whether the server has the current state (for the e2e test and a "saving…" hint).
@@ -77,39 +132,35 @@ export function useWorkspaceLayout(entity: string, project: string, enabled: boo
     staleTime: Infinity,
   });
   const [local, setLocal] = useState<WorkspaceLayout | null>(null);
-  const [pending, setPending] = useState(false);
-  const [error, setError] = useState<Error | null>(null);
-  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const [state, setState] = useState<SaveState>({ pending: false, error: null });
   const layout = local ?? loaded.data?.layout ?? NO_LAYOUT;
   const latest = useRef(layout);
   latest.current = layout;
 
-  const save = useCallback(async (l: WorkspaceLayout) => {
-    try {
-      await apiFetch(path, { method: 'PUT', body: l });
-      client.setQueryData(['layout', entity, project], { layout: l });
-      setError(null);
-    } catch (e) {
-      setError(e as Error);
-    } finally {
-      setPending(false);
-    }
-  }, [path, client, entity, project]);
+  const saver = useMemo(() => createLayoutSaver(async (l, { keepalive }) => {
+    await apiFetch(path, { method: 'PUT', body: l, keepalive });
+    client.setQueryData(['layout', entity, project], { layout: l });
+  }, setState), [path, client, entity, project]);
+
+  useEffect(() => {
+    // An edit made just before the tab is closed or navigated away from is still saved.
+    const flush = () => saver.flush();
+    window.addEventListener('pagehide', flush);
+    return () => {
+      window.removeEventListener('pagehide', flush);
+      saver.flush();
+      saver.dispose();
+    };
+  }, [saver]);
 
   const update = useCallback((edit: (l: WorkspaceLayout) => WorkspaceLayout) => {
     const next = edit(latest.current);
     latest.current = next;
     setLocal(next);
-    setPending(true);
-    if (timer.current) clearTimeout(timer.current);
-    timer.current = setTimeout(() => void save(next), SAVE_DELAY_MS);
-  }, [save]);
+    saver.edit(next);
+  }, [saver]);
 
-  useEffect(() => () => {
-    if (timer.current) clearTimeout(timer.current);
-  }, []);
-
-  return { layout, update, ready: !enabled || !loaded.isPending, saved: !pending && !error, error };
+  return { layout, update, ready: !enabled || !loaded.isPending, saved: !state.pending && !state.error, error: state.error };
 }
 
 /** Panels added by hand come first, in this section. */
