@@ -137,25 +137,27 @@ describe('web UI security', () => {
     await signIn(page, `${cairn.url}/settings`, 'admin', ADMIN_PASSWORD);
     const keysBefore = await adminKeyNames();
     const cairnPort = new URL(cairn.url).port;
-    // Every response the browser got from Cairn while on the attacker's pages. (Playwright does not reliably show
-    // the Cookie header of these requests; the status tells: no live session 401, a session without its token 403.)
+    // Every response the browser got from Cairn, by the page that asked (the origin of the request's Referer: the
+    // settings page's own late requests must not count as the attacker's; Playwright shows no Origin header for the
+    // fetches). Playwright does not reliably show the Cookie header of these requests either; the status tells: no
+    // live session 401, a session without its token 403.
     const seen: { method: string; path: string; status: number; from: string }[] = [];
-    let attackerHost = '';
     page.on('response', (r: Response) => {
       const u = new URL(r.url());
-      if (u.port === cairnPort) seen.push({ method: r.request().method(), path: u.pathname, status: r.status(), from: attackerHost });
+      const referer = r.request().headers().referer;
+      if (u.port === cairnPort) seen.push({ method: r.request().method(), path: u.pathname, status: r.status(), from: referer ? new URL(referer).origin : '' });
     });
 
     // localhost:<other port> is the same *site* as Cairn (ports do not count), so SameSite=Lax lets the cookie go
     // and only the CSRF token stops the write: 403. 127.0.0.1:<other port> is another site: no cookie at all, 401.
     for (const [host, status, why] of [['localhost', 403, 'X-CSRF-Token'], ['127.0.0.1', 401, 'authentication required']] as const) {
-      attackerHost = host;
-      await page.goto(`http://${host}:${attackerPort}/attack.html?target=${encodeURIComponent(cairn.url)}`);
+      const attackerOrigin = `http://${host}:${attackerPort}`;
+      await page.goto(`${attackerOrigin}/attack.html?target=${encodeURIComponent(cairn.url)}`);
       const results = await page.evaluate(() => (window as unknown as { results: Promise<Record<string, unknown>> }).results);
       // Credentialed no-cors posts go out but their answer is opaque; JSON posts and reading the session need CORS.
       expect(results).toEqual({ keyFetch: 'opaque', gqlFetch: 'opaque', keyJson: 'blocked: TypeError', readSession: 'blocked: TypeError' });
-      await expect.poll(() => seen.filter((s) => s.from === host && s.method === 'POST').length).toBe(4);
-      const writes = seen.filter((s) => s.from === host && s.method === 'POST');
+      await expect.poll(() => seen.filter((s) => s.from === attackerOrigin && s.method === 'POST').length).toBe(4);
+      const writes = seen.filter((s) => s.from === attackerOrigin && s.method === 'POST');
       expect(writes.map((s) => s.path).sort()).toEqual(['/api/v1/keys', '/api/v1/keys', '/graphql', '/graphql']);
       expect(writes.map((w) => w.status)).toEqual([status, status, status, status]);
       // The form posts' answers, shown in the attacker's iframes, say why.
