@@ -62,24 +62,31 @@ describe('layout saver', () => {
     for (let i = 0; i < 10; i++) await Promise.resolve();
   };
   const colour = (c: string) => layoutEdits.setRunColor(emptyLayout(), 'bravo', c);
+  /** A saver on a hand-finished server, with every state it reported. */
+  const open = () => {
+    const { puts, put } = server();
+    const states: SaveState[] = [];
+    return { puts, states, saver: createLayoutSaver(put, (s) => states.push(s), 400) };
+  };
+  /** The save delay passes and what it started runs. */
+  const afterDelay = async (ms = 400) => {
+    vi.advanceTimersByTime(ms);
+    await settle();
+  };
 
   beforeEach(() => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] }));
   afterEach(() => vi.useRealTimers());
 
   it('stays pending while a later edit waits, even when an earlier PUT finishes (the lost-colour race)', async () => {
-    const { puts, put } = server();
-    const states: SaveState[] = [];
-    const saver = createLayoutSaver(put, (s) => states.push(s), 400);
+    const { puts, states, saver } = open();
     saver.edit(colour('red'));
-    vi.advanceTimersByTime(400);
-    await settle();
+    await afterDelay();
     expect(puts).toHaveLength(1);
     saver.edit(colour('wine'));
     puts[0]!.done();
     await settle();
     expect(states.at(-1)).toEqual({ pending: true, error: null });
-    vi.advanceTimersByTime(400);
-    await settle();
+    await afterDelay();
     expect(puts.map((p) => p.layout.runColors.bravo)).toEqual(['red', 'wine']);
     puts[1]!.done();
     await settle();
@@ -87,13 +94,11 @@ describe('layout saver', () => {
   });
 
   it('sends one PUT at a time, in edit order, so an older layout never lands last', async () => {
-    const { puts, put } = server();
-    const saver = createLayoutSaver(put, () => undefined, 400);
+    const { puts, saver } = open();
     saver.edit(colour('red'));
     vi.advanceTimersByTime(400);
     saver.edit(colour('wine'));
-    vi.advanceTimersByTime(400);
-    await settle();
+    await afterDelay();
     expect(puts).toHaveLength(1); // the second waits for the first
     puts[0]!.done();
     await settle();
@@ -101,50 +106,41 @@ describe('layout saver', () => {
   });
 
   it('joins quick edits into one PUT of the last one', async () => {
-    const { puts, put } = server();
-    const saver = createLayoutSaver(put, () => undefined, 400);
+    const { puts, saver } = open();
     saver.edit(colour('red'));
     vi.advanceTimersByTime(200);
     saver.edit(colour('wine'));
-    vi.advanceTimersByTime(400);
-    await settle();
+    await afterDelay();
     expect(puts.map((p) => p.layout.runColors.bravo)).toEqual(['wine']);
   });
 
   it('reports the newest edit failing, and a later save clears it; an older failure is not reported', async () => {
-    const { puts, put } = server();
-    const states: SaveState[] = [];
-    const saver = createLayoutSaver(put, (s) => states.push(s), 400);
+    const { puts, states, saver } = open();
     saver.edit(colour('red'));
-    vi.advanceTimersByTime(400);
-    await settle();
+    await afterDelay();
     saver.edit(colour('wine'));
     puts[0]!.fail(new Error('HTTP 500'));
     await settle();
     expect(states.at(-1)).toEqual({ pending: true, error: null });
-    vi.advanceTimersByTime(400);
-    await settle();
+    await afterDelay();
     puts[1]!.fail(new Error('HTTP 503'));
     await settle();
     expect(states.at(-1)).toEqual({ pending: false, error: new Error('HTTP 503') });
     saver.edit(colour('blue'));
-    vi.advanceTimersByTime(400);
-    await settle();
+    await afterDelay();
     puts[2]!.done();
     await settle();
     expect(states.at(-1)).toEqual({ pending: false, error: null });
   });
 
   it('flush sends a waiting edit at once with keepalive (the tab is closing); nothing waiting, nothing sent', async () => {
-    const { puts, put } = server();
-    const saver = createLayoutSaver(put, () => undefined, 400);
+    const { puts, saver } = open();
     saver.flush();
     saver.edit(colour('wine'));
     saver.flush();
     await settle();
     expect(puts.map((p) => [p.layout.runColors.bravo, p.keepalive])).toEqual([['wine', true]]);
-    vi.advanceTimersByTime(1000);
-    await settle();
+    await afterDelay(1000);
     expect(puts).toHaveLength(1);
   });
 });
